@@ -1,0 +1,99 @@
+/**
+ * Builds the whole bot host from configuration: Redis, state, knowledge base, dialogs, adapter and
+ * HTTP routes. Everything is constructed here once and passed in; nothing else creates services.
+ */
+import path from 'node:path';
+import type { Server } from 'restify';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConversationState,
+  type TurnContext,
+} from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import type { Config } from '../services/config';
+import type { Logger } from '../services/logger';
+import { createRedis, Keys, type RedisClient } from '../services/redis';
+import { RedisStorage } from '../services/state/redisStorage';
+import { TurnLock } from '../services/state/turnLock';
+import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/schema';
+import { createMatcher } from '../knowledge/matcher';
+import { MainDialog, type FaqService, type SessionState } from '../dialogs/mainDialog';
+import { PortalBot } from './portalBot';
+import { createServer } from './server';
+
+export const KB_FILE = path.join(__dirname, '..', 'knowledge', 'faq.json');
+
+export interface App {
+  server: Server;
+  redis: RedisClient;
+  embeddedRedis: boolean;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting requests, waits for turns in flight, then closes Redis. */
+  close(): Promise<void>;
+}
+
+export function createFaqService(kb: KnowledgeBase): FaqService {
+  const matcher = createMatcher(kb);
+  const byId = new Map(kb.entries.map((e) => [e.id, e]));
+  return { decide: (text) => matcher.decide(text), entry: (id) => byId.get(id) };
+}
+
+export function createApp(config: Config, logger: Logger, options: { redis?: RedisClient } = {}): App {
+  const { redis, embedded } = options.redis ? { redis: options.redis, embedded: false } : createRedis({ url: config.redisUrl, logger });
+  const keys = new Keys(config.keyPrefix);
+
+  const kb = loadKnowledgeBase(KB_FILE, {
+    practiceName: config.practice.name,
+    practicePhone: config.practice.phone,
+    practiceHours: config.practice.hours.text,
+  });
+  const faq = createFaqService(kb);
+
+  const storage = new RedisStorage(redis, keys, { ttlSeconds: config.stateTtlSeconds });
+  const conversationState = new ConversationState(storage);
+  const dialogState = conversationState.createProperty<DialogState>('dialogState');
+  const session = conversationState.createProperty<SessionState>('session');
+  const turnLock = new TurnLock(redis, keys, { lockMs: config.turnLockTimeoutMs, waitMs: config.turnLockTimeoutMs });
+
+  const mainDialog = new MainDialog({ faq, session, practice: config.practice, logger, actionDialogs: {} });
+  const bot = new PortalBot({ conversationState, dialogState, mainDialog, faq, turnLock, logger });
+
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.microsoft.appId,
+    MicrosoftAppPassword: config.microsoft.appPassword,
+    MicrosoftAppType: config.microsoft.appType,
+    MicrosoftAppTenantId: config.microsoft.tenantId,
+  });
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context: TurnContext, error: unknown) => {
+    const err = error instanceof Error ? error : new Error(String(error));
+    // Names and messages only: stack traces can carry activity text.
+    logger.error({ err: { name: err.name, message: err.message }, channel: context.activity.channelId }, 'turn failed');
+    try {
+      await context.sendActivity(
+        `Sorry, something went wrong on our side. Please try again, or call ${config.practice.phone} if it keeps happening.`,
+      );
+      await conversationState.delete(context);
+    } catch {
+      /* the reply itself failed; nothing more to do */
+    }
+  };
+
+  const server = createServer({ adapter, bot, redis, logger });
+
+  return {
+    server,
+    redis,
+    embeddedRedis: embedded,
+    listen: (port, host = '0.0.0.0') =>
+      new Promise((resolve) => {
+        server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.redis) await redis.quit().catch(() => undefined);
+    },
+  };
+}

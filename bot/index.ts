@@ -1,0 +1,50 @@
+/**
+ * Entry point: `npm start`. Loads configuration (exit 1 naming every bad variable), builds the app,
+ * listens, and shuts down gracefully on SIGTERM/SIGINT (stop accepting, finish turns, close Redis).
+ */
+import { ConfigError, loadConfig } from '../services/config';
+import { createLogger } from '../services/logger';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nFix these variables (see .env.example) and start again.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const app = createApp(config, logger);
+  const port = await app.listen(config.port);
+  logger.info({ port, embeddedRedis: app.embeddedRedis, env: config.nodeEnv }, `portal help bot listening on port ${port}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing turns in flight');
+    const force = setTimeout(() => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15000);
+    force.unref();
+    app
+      .close()
+      .then(() => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      })
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,219 @@
+/**
+ * MainDialog: routes each patient message.
+ *
+ *   emergency → the emergency answer (never an FAQ)
+ *   FAQ/intent decision → answer, then offer the entry's action ("Would you like me to help you … now?")
+ *   close scores → "Did you mean …" with the top candidates
+ *   low score → say so honestly and ask to rephrase; two misses in a row → offer a person
+ *
+ * Action dialogs (recover username, reset password, renew token, handoff) plug in through
+ * `actionDialogs`; an action without a dialog falls back to the practice's contact details.
+ * Every question the dialog asks accepts typed text, a number (SMS) or a button press; anything that is
+ * not one of the offered choices is routed again as a new question.
+ */
+import type { StatePropertyAccessor } from 'botbuilder';
+import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { Logger } from '../services/logger';
+import type { Config } from '../services/config';
+import { matchChoice, type Choice } from '../bot/render';
+import type { Decision } from '../knowledge/matcher';
+import type { KbAction, KbEntry } from '../knowledge/schema';
+import { ask, createTextPrompt, recogniseYesNo, say, YES_NO } from './prompts';
+import { CANCELLED, contactPracticeText, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, WELCOME } from './messages';
+
+export const MAIN_DIALOG = 'mainDialog';
+const ROUTE = 'mainRoute';
+
+/** What the main dialog needs from the knowledge base. */
+export interface FaqService {
+  decide(text: string): Decision;
+  entry(id: string): KbEntry | undefined;
+}
+
+/** Per-conversation facts the router keeps between turns (no PHI). */
+export interface SessionState {
+  misses: number;
+}
+
+export interface MainDialogDeps {
+  faq: FaqService;
+  session: StatePropertyAccessor<SessionState>;
+  practice: Config['practice'];
+  logger: Logger;
+  /** Dialogs that perform an entry's action; each is added as a child of the main dialog. */
+  actionDialogs: Partial<Record<KbAction, Dialog>>;
+}
+
+/** How the main dialog was started: with text to route, an entry chosen already, or to show the menu. */
+export interface MainOptions {
+  text?: string;
+  entryId?: string;
+  menu?: 'welcome' | 'cancelled';
+}
+
+/** An offered choice and what it leads to. */
+interface RoutedChoice extends Choice {
+  entryId?: string;
+  yesNo?: 'yes' | 'no';
+  other?: true;
+}
+
+interface Pending {
+  kind: 'choices' | 'action' | 'offer-handoff';
+  choices: RoutedChoice[];
+  action?: KbAction;
+}
+
+export class MainDialog extends ComponentDialog {
+  constructor(private readonly deps: MainDialogDeps) {
+    super(MAIN_DIALOG);
+    this.addDialog(createTextPrompt());
+    for (const dialog of Object.values(deps.actionDialogs)) if (dialog) this.addDialog(dialog);
+    this.addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.followUpStep.bind(this)]));
+    this.initialDialogId = ROUTE;
+  }
+
+  private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = (step.options ?? {}) as MainOptions;
+    if (options.menu) return this.offerMenu(step, options.menu === 'welcome' ? WELCOME(this.deps.practice.name) : CANCELLED);
+    if (options.entryId) return this.answerEntry(step, options.entryId, true);
+
+    const text = options.text ?? step.context.activity.text ?? '';
+    const started = process.hrtime.bigint();
+    const decision = this.deps.faq.decide(text);
+    this.deps.logger.info(
+      {
+        decision: decision.type,
+        intent: decision.type === 'answer' ? decision.id : undefined,
+        candidates: decision.candidates.slice(0, 3).map((c) => ({ id: c.id, confidence: Number(c.confidence.toFixed(3)) })),
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'routed message',
+    );
+
+    switch (decision.type) {
+      case 'emergency':
+        await say(step.context, this.entryAnswer('emergency'));
+        return step.endDialog();
+      case 'answer':
+        return this.answerEntry(step, decision.id, false);
+      case 'clarify': {
+        await this.setMisses(step, 0);
+        const choices: RoutedChoice[] = decision.candidates.slice(0, 3).map((c) => ({ label: c.title, value: c.title, entryId: c.id }));
+        choices.push({ label: 'Something else', value: 'Something else', other: true, synonyms: ['none', 'none of these', 'neither', 'other'] });
+        return this.offer(step, { kind: 'choices', choices }, 'I want to be sure I understand. Did you mean:');
+      }
+      case 'none':
+      default:
+        return this.notUnderstood(step);
+    }
+  }
+
+  private async followUpStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const pending = (step.values as { pending?: Pending }).pending;
+    const text = typeof step.result === 'string' ? step.result : '';
+    if (!pending) return step.endDialog();
+
+    if (pending.kind === 'action' || pending.kind === 'offer-handoff') {
+      const yesNo = recogniseYesNo(text) ?? matchChoice(text, pending.choices)?.yesNo;
+      if (yesNo === 'yes') return this.startAction(step, pending.action ?? 'handoff');
+      if (yesNo === 'no') {
+        await say(step.context, 'No problem. Is there anything else I can help you with?');
+        return step.endDialog();
+      }
+      return step.replaceDialog(this.id, { text } satisfies MainOptions);
+    }
+
+    const chosen = matchChoice(text, pending.choices);
+    if (chosen?.other) {
+      await say(step.context, 'Sure. Please tell me in your own words what you need help with.');
+      return step.endDialog();
+    }
+    if (chosen?.entryId) return step.replaceDialog(this.id, { entryId: chosen.entryId } satisfies MainOptions);
+    return step.replaceDialog(this.id, { text } satisfies MainOptions);
+  }
+
+  /** Answers one entry. `chosen` is true when the patient picked it from a menu (then act at once). */
+  private async answerEntry(step: WaterfallStepContext, id: string, chosen: boolean): Promise<DialogTurnResult> {
+    const entry = this.deps.faq.entry(id);
+    if (!entry) return this.notUnderstood(step);
+    await this.setMisses(step, 0);
+
+    if (entry.kind === 'intent') {
+      switch (entry.id) {
+        case 'greeting':
+          return this.offerMenu(step, this.entryAnswer('greeting'));
+        case 'help':
+          return this.offerMenu(step, this.entryAnswer('help'));
+        case 'cancel':
+          await say(step.context, 'OK. There is nothing in progress. What can I help you with?');
+          return step.endDialog();
+        case 'emergency':
+          await say(step.context, this.entryAnswer('emergency'));
+          return step.endDialog();
+        case 'handoff':
+          return this.startAction(step, 'handoff');
+        default:
+          break;
+      }
+    }
+
+    if (chosen && entry.action && this.deps.actionDialogs[entry.action]) return this.startAction(step, entry.action);
+
+    if (entry.action) {
+      await say(step.context, entry.answer);
+      const prompt = entry.actionPrompt ?? 'Would you like me to help you with that now?';
+      const choices: RoutedChoice[] = YES_NO.map((c) => ({ ...c, yesNo: c.value === 'Yes' ? 'yes' : 'no' }));
+      return this.offer(step, { kind: 'action', action: entry.action, choices }, prompt);
+    }
+
+    const followUps = (entry.followUps ?? [])
+      .map((f) => this.deps.faq.entry(f))
+      .filter((e): e is KbEntry => Boolean(e))
+      .map((e): RoutedChoice => ({ label: e.title, value: e.title, entryId: e.id }));
+    if (followUps.length) return this.offer(step, { kind: 'choices', choices: followUps }, entry.answer);
+    await say(step.context, entry.answer);
+    return step.endDialog();
+  }
+
+  private async startAction(step: WaterfallStepContext, action: KbAction): Promise<DialogTurnResult> {
+    const dialog = this.deps.actionDialogs[action];
+    this.deps.logger.info({ action, available: Boolean(dialog) }, 'starting action');
+    if (dialog) return step.replaceDialog(dialog.id);
+    await say(step.context, contactPracticeText(this.deps.practice));
+    return step.endDialog();
+  }
+
+  private async notUnderstood(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const misses = (await this.getMisses(step)) + 1;
+    await this.setMisses(step, misses);
+    if (misses >= 2) {
+      const choices: RoutedChoice[] = YES_NO.map((c) => ({ ...c, yesNo: c.value === 'Yes' ? 'yes' : 'no' }));
+      return this.offer(step, { kind: 'offer-handoff', action: 'handoff', choices }, NOT_UNDERSTOOD_AGAIN);
+    }
+    return this.offerMenu(step, NOT_UNDERSTOOD);
+  }
+
+  private async offerMenu(step: WaterfallStepContext, text = 'What can I help you with?'): Promise<DialogTurnResult> {
+    const choices: RoutedChoice[] = topTaskChoices().map((c) => ({ label: c.label, value: c.value, entryId: c.entryId }));
+    return this.offer(step, { kind: 'choices', choices }, text);
+  }
+
+  private async offer(step: WaterfallStepContext, pending: Pending, text: string): Promise<DialogTurnResult> {
+    (step.values as { pending?: Pending }).pending = pending;
+    return ask(step, { text, choices: pending.choices });
+  }
+
+  private entryAnswer(id: string): string {
+    return this.deps.faq.entry(id)?.answer ?? '';
+  }
+
+  private async getMisses(step: WaterfallStepContext): Promise<number> {
+    return (await this.deps.session.get(step.context, { misses: 0 })).misses;
+  }
+
+  private async setMisses(step: WaterfallStepContext, misses: number): Promise<void> {
+    const session = await this.deps.session.get(step.context, { misses: 0 });
+    session.misses = misses;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Serialises turns per conversation across every bot instance.
+ *
+ * `BotState.saveChanges` writes with eTag `*` (last writer wins), so two messages of one conversation
+ * processed at once could lose or repeat a dialog step. Holding a short Redis lock for the whole turn
+ * (load state → run dialogs → save state) makes turns of one conversation run one after another, while
+ * different conversations still run in parallel. The lock has a timeout so a crashed instance cannot
+ * block a conversation for longer than `lockMs`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { RedisClient, Keys } from '../redis';
+
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+export class TurnLockTimeoutError extends Error {
+  constructor() {
+    super('Another turn of this conversation is still running; try again in a moment.');
+    this.name = 'TurnLockTimeoutError';
+  }
+}
+
+export interface TurnLockOptions {
+  /** How long a held lock lives before Redis frees it (crash safety). */
+  lockMs: number;
+  /** How long a turn waits for the lock before giving up. */
+  waitMs: number;
+}
+
+export class TurnLock {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly options: TurnLockOptions,
+  ) {}
+
+  /** Runs `fn` while holding the conversation's lock. */
+  async withLock<T>(conversationKey: string, fn: () => Promise<T>): Promise<T> {
+    const key = this.keys.tagged('conv', conversationKey, 'lock');
+    const owner = randomBytes(12).toString('base64url');
+    const deadline = Date.now() + this.options.waitMs;
+    let delay = 5;
+    for (;;) {
+      const got = await this.redis.set(key, owner, 'PX', this.options.lockMs, 'NX');
+      if (got === 'OK') break;
+      if (Date.now() >= deadline) throw new TurnLockTimeoutError();
+      await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
+      delay = Math.min(delay * 2, 100);
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.redis.eval(RELEASE_SCRIPT, 1, key, owner).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type Redis from 'ioredis';
+import { Keys } from '../../services/redis';
+import { ETagConflictError, RedisStorage, storageKeyToRedisKey } from '../../services/state/redisStorage';
+import { TurnLock } from '../../services/state/turnLock';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+
+describe('RedisStorage (real Redis)', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix('storage');
+  const keys = new Keys(prefix);
+  let storage: RedisStorage;
+
+  beforeAll(() => {
+    redis = connectTestRedis(10);
+    storage = new RedisStorage(redis, keys, { ttlSeconds: 120 });
+  });
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('stores, reads back with an eTag, and gives every write a new eTag', async () => {
+    await storage.write({ a: { n: 1 } });
+    const first = await storage.read(['a', 'missing']);
+    expect(first.a).toMatchObject({ n: 1 });
+    expect(typeof first.a.eTag).toBe('string');
+    expect(first.missing).toBeUndefined();
+    await storage.write({ a: { ...first.a, n: 2 } });
+    const second = await storage.read(['a']);
+    expect(second.a.n).toBe(2);
+    expect(second.a.eTag).not.toBe(first.a.eTag);
+  });
+
+  it('rejects a write with a stale eTag and keeps the newer document', async () => {
+    await storage.write({ b: { v: 'one' } });
+    const read1 = (await storage.read(['b'])).b;
+    await storage.write({ b: { ...read1, v: 'two' } });
+    await expect(storage.write({ b: { ...read1, v: 'stale' } })).rejects.toBeInstanceOf(ETagConflictError);
+    expect((await storage.read(['b'])).b.v).toBe('two');
+  });
+
+  it('overwrites unconditionally with eTag "*" or none', async () => {
+    await storage.write({ c: { v: 1 } });
+    await storage.write({ c: { v: 2, eTag: '*' } });
+    await storage.write({ c: { v: 3 } });
+    expect((await storage.read(['c'])).c.v).toBe(3);
+  });
+
+  it('lets exactly one of two concurrent writers with the same eTag win', async () => {
+    await storage.write({ d: { v: 0 } });
+    const base = (await storage.read(['d'])).d;
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => storage.write({ d: { ...base, v: i + 1 } })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(7);
+  });
+
+  it('deletes, and sets the idle TTL on conversation keys with a cluster hash tag', async () => {
+    const key = 'webchat/conversations/abc-123/';
+    await storage.write({ [key]: { x: 1 } });
+    const redisKey = storageKeyToRedisKey(keys, key);
+    expect(redisKey).toBe(`${prefix}:{conv:webchat/abc-123}:state`);
+    const ttl = await redis.ttl(redisKey);
+    expect(ttl).toBeGreaterThan(100);
+    expect(ttl).toBeLessThanOrEqual(120);
+    await storage.delete([key]);
+    expect(await redis.exists(redisKey)).toBe(0);
+    expect(storageKeyToRedisKey(keys, 'msteams/users/u1/')).toBe(`${prefix}:{user:msteams/u1}:state`);
+  });
+
+  it('serialises work under one conversation lock and frees it afterwards', async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 5000 });
+    const order: string[] = [];
+    const job = (name: string) =>
+      lock.withLock('conv-x', async () => {
+        order.push(`${name}:start`);
+        await new Promise((r) => setTimeout(r, 30));
+        order.push(`${name}:end`);
+      });
+    await Promise.all([job('a'), job('b'), job('c')]);
+    for (let i = 0; i < order.length; i += 2) expect(order[i].split(':')[0]).toBe(order[i + 1].split(':')[0]);
+    expect(await redis.exists(keys.tagged('conv', 'conv-x', 'lock'))).toBe(0);
+  });
+});
