@@ -18,7 +18,16 @@ import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
 import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/schema';
 import { createMatcher } from '../knowledge/matcher';
-import { MainDialog, type FaqService, type SessionState } from '../dialogs/mainDialog';
+import { MainDialog, type FaqService, type FlowRegistry, type SessionState } from '../dialogs/mainDialog';
+import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
+import type { AccountDeps } from '../dialogs/accountKit';
+import { ContactPracticeDialog, CONTACT_PRACTICE_DIALOG } from '../dialogs/contactPracticeDialog';
+import { RecoverUsernameDialog, RECOVER_USERNAME_DIALOG } from '../dialogs/recoverUsernameDialog';
+import { ResetPasswordDialog, RESET_PASSWORD_DIALOG } from '../dialogs/resetPasswordDialog';
+import { SecurityQuestionsDialog, SECURITY_QUESTIONS_DIALOG } from '../dialogs/securityQuestionsDialog';
+import { PracticeTokenDialog, PRACTICE_TOKEN_DIALOG } from '../dialogs/practiceTokenDialog';
+import { PracticeRequestDialog, PRACTICE_REQUEST_DIALOG } from '../dialogs/practiceRequestDialog';
+import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from '../dialogs/requestStatusDialog';
 import { PortalBot } from './portalBot';
 import { createServer } from './server';
 
@@ -28,6 +37,7 @@ export interface App {
   server: Server;
   redis: RedisClient;
   embeddedRedis: boolean;
+  services: AccountServices;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting requests, waits for turns in flight, then closes Redis. */
@@ -40,7 +50,27 @@ export function createFaqService(kb: KnowledgeBase): FaqService {
   return { decide: (text) => matcher.decide(text), entry: (id) => byId.get(id) };
 }
 
-export function createApp(config: Config, logger: Logger, options: { redis?: RedisClient } = {}): App {
+export interface AppOptions {
+  /** An existing connection (tests); the app then leaves closing it to the caller. */
+  redis?: RedisClient;
+  /** Mailer overrides (tests use fast retries). */
+  mailer?: AccountServiceOptions['mailer'];
+}
+
+/** The flows the router can start, and which dialog performs each. */
+const FLOWS: FlowRegistry = {
+  'recover-username': { dialogId: RECOVER_USERNAME_DIALOG },
+  'reset-password': { dialogId: RESET_PASSWORD_DIALOG },
+  'reset-by-questions': { dialogId: SECURITY_QUESTIONS_DIALOG },
+  'reset-by-token': { dialogId: PRACTICE_TOKEN_DIALOG },
+  'renew-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'token-renewal' } },
+  'request-reset-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reset-token' } },
+  reactivate: { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reactivation' } },
+  'request-status': { dialogId: REQUEST_STATUS_DIALOG },
+  'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG },
+};
+
+export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   const { redis, embedded } = options.redis ? { redis: options.redis, embedded: false } : createRedis({ url: config.redisUrl, logger });
   const keys = new Keys(config.keyPrefix);
 
@@ -57,7 +87,25 @@ export function createApp(config: Config, logger: Logger, options: { redis?: Red
   const session = conversationState.createProperty<SessionState>('session');
   const turnLock = new TurnLock(redis, keys, { lockMs: config.turnLockTimeoutMs, waitMs: config.turnLockTimeoutMs });
 
-  const mainDialog = new MainDialog({ faq, session, practice: config.practice, logger, actionDialogs: {} });
+  const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
+  const accountDeps: AccountDeps = {
+    ...services,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    practice: config.practice,
+    serverSecret: config.serverSecret,
+    practiceNotifyEmail: config.mail.practiceNotifyEmail,
+  };
+  const dialogs = [
+    new ContactPracticeDialog(config.practice),
+    new RecoverUsernameDialog(accountDeps),
+    new ResetPasswordDialog(accountDeps),
+    new SecurityQuestionsDialog(accountDeps),
+    new PracticeTokenDialog(accountDeps),
+    new PracticeRequestDialog(accountDeps),
+    new RequestStatusDialog(accountDeps),
+  ];
+  const mainDialog = new MainDialog({ faq, session, practice: config.practice, logger, dialogs, flows: FLOWS });
   const bot = new PortalBot({ conversationState, dialogState, mainDialog, faq, turnLock, logger });
 
   const auth = new ConfigurationBotFrameworkAuthentication({
@@ -87,12 +135,19 @@ export function createApp(config: Config, logger: Logger, options: { redis?: Red
     server,
     redis,
     embeddedRedis: embedded,
-    listen: (port, host = '0.0.0.0') =>
-      new Promise((resolve) => {
+    services,
+    listen: async (port, host = '0.0.0.0') => {
+      // Serve even while Redis is unreachable (healthz then says 503); the mail worker connects when it can.
+      const mailerStarted = services.mailer.start().catch((err: Error) => logger.error({ err: { message: err.message } }, 'mail worker failed to start'));
+      const ready = await Promise.race([mailerStarted.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000).unref())]);
+      if (!ready) logger.warn('mail worker is not connected yet; queued mail waits until it is');
+      return new Promise((resolve) => {
         server.listen(port, host, () => resolve((server.address() as { port: number }).port));
-      }),
+      });
+    },
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.mailer.close();
       if (!options.redis) await redis.quit().catch(() => undefined);
     },
   };

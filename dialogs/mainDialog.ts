@@ -6,8 +6,9 @@
  *   close scores → "Did you mean …" with the top candidates
  *   low score → say so honestly and ask to rephrase; two misses in a row → offer a person
  *
- * Action dialogs (recover username, reset password, renew token, handoff) plug in through
- * `actionDialogs`; an action without a dialog falls back to the practice's contact details.
+ * Flows (recover username, reset password, renew token, handoff, …) plug in through `flows`: a flow
+ * runner starts the flow's dialog and, when it ends, chains into the next flow it asks for or routes
+ * the text it hands back. A flow without a dialog falls back to the practice's contact details.
  * Every question the dialog asks accepts typed text, a number (SMS) or a button press; anything that is
  * not one of the offered choices is routed again as a new question.
  */
@@ -18,11 +19,25 @@ import type { Config } from '../services/config';
 import { matchChoice, type Choice } from '../bot/render';
 import type { Decision } from '../knowledge/matcher';
 import type { KbAction, KbEntry } from '../knowledge/schema';
+import type { FlowName, FlowResult } from './accountKit';
+import { findRequestId } from './requestStatusDialog';
 import { ask, createTextPrompt, recogniseYesNo, say, YES_NO } from './prompts';
 import { CANCELLED, contactPracticeText, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, WELCOME } from './messages';
 
 export const MAIN_DIALOG = 'mainDialog';
 const ROUTE = 'mainRoute';
+const FLOW = 'mainFlow';
+
+/** Which dialog performs a flow, and the options it starts with. */
+export type FlowRegistry = Partial<Record<FlowName, { dialogId: string; options?: Record<string, string> }>>;
+
+interface FlowOptions {
+  flow: FlowName;
+  options?: Record<string, string>;
+}
+
+/** "what's the status of my request", "any update on my request?" */
+const STATUS_QUESTION = /\b(status|update|progress|news)\b.*\brequest\b|\brequest\b.*\b(status|update|progress)\b/i;
 
 /** What the main dialog needs from the knowledge base. */
 export interface FaqService {
@@ -40,8 +55,9 @@ export interface MainDialogDeps {
   session: StatePropertyAccessor<SessionState>;
   practice: Config['practice'];
   logger: Logger;
-  /** Dialogs that perform an entry's action; each is added as a child of the main dialog. */
-  actionDialogs: Partial<Record<KbAction, Dialog>>;
+  /** The dialogs that perform flows; each is added as a child of the main dialog. */
+  dialogs: Dialog[];
+  flows: FlowRegistry;
 }
 
 /** How the main dialog was started: with text to route, an entry chosen already, or to show the menu. */
@@ -61,15 +77,16 @@ interface RoutedChoice extends Choice {
 interface Pending {
   kind: 'choices' | 'action' | 'offer-handoff';
   choices: RoutedChoice[];
-  action?: KbAction;
+  action?: KbAction | FlowName;
 }
 
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
     this.addDialog(createTextPrompt());
-    for (const dialog of Object.values(deps.actionDialogs)) if (dialog) this.addDialog(dialog);
+    for (const dialog of deps.dialogs) this.addDialog(dialog);
     this.addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.followUpStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(FLOW, [this.beginFlowStep.bind(this), this.afterFlowStep.bind(this)]));
     this.initialDialogId = ROUTE;
   }
 
@@ -79,6 +96,10 @@ export class MainDialog extends ComponentDialog {
     if (options.entryId) return this.answerEntry(step, options.entryId, true);
 
     const text = options.text ?? step.context.activity.text ?? '';
+    const requestId = findRequestId(text);
+    if (requestId || STATUS_QUESTION.test(text)) {
+      return this.startFlow(step, 'request-status', requestId ? { requestId } : undefined);
+    }
     const started = process.hrtime.bigint();
     const decision = this.deps.faq.decide(text);
     this.deps.logger.info(
@@ -116,12 +137,12 @@ export class MainDialog extends ComponentDialog {
 
     if (pending.kind === 'action' || pending.kind === 'offer-handoff') {
       const yesNo = recogniseYesNo(text) ?? matchChoice(text, pending.choices)?.yesNo;
-      if (yesNo === 'yes') return this.startAction(step, pending.action ?? 'handoff');
+      if (yesNo === 'yes') return this.startFlow(step, pending.action ?? 'handoff');
       if (yesNo === 'no') {
         await say(step.context, 'No problem. Is there anything else I can help you with?');
         return step.endDialog();
       }
-      return step.replaceDialog(this.id, { text } satisfies MainOptions);
+      return step.replaceDialog(ROUTE, { text } satisfies MainOptions);
     }
 
     const chosen = matchChoice(text, pending.choices);
@@ -129,8 +150,8 @@ export class MainDialog extends ComponentDialog {
       await say(step.context, 'Sure. Please tell me in your own words what you need help with.');
       return step.endDialog();
     }
-    if (chosen?.entryId) return step.replaceDialog(this.id, { entryId: chosen.entryId } satisfies MainOptions);
-    return step.replaceDialog(this.id, { text } satisfies MainOptions);
+    if (chosen?.entryId) return step.replaceDialog(ROUTE, { entryId: chosen.entryId } satisfies MainOptions);
+    return step.replaceDialog(ROUTE, { text } satisfies MainOptions);
   }
 
   /** Answers one entry. `chosen` is true when the patient picked it from a menu (then act at once). */
@@ -152,13 +173,13 @@ export class MainDialog extends ComponentDialog {
           await say(step.context, this.entryAnswer('emergency'));
           return step.endDialog();
         case 'handoff':
-          return this.startAction(step, 'handoff');
+          return this.startFlow(step, 'handoff');
         default:
           break;
       }
     }
 
-    if (chosen && entry.action && this.deps.actionDialogs[entry.action]) return this.startAction(step, entry.action);
+    if (chosen && entry.action && this.deps.flows[entry.action]) return this.startFlow(step, entry.action);
 
     if (entry.action) {
       await say(step.context, entry.answer);
@@ -176,11 +197,27 @@ export class MainDialog extends ComponentDialog {
     return step.endDialog();
   }
 
-  private async startAction(step: WaterfallStepContext, action: KbAction): Promise<DialogTurnResult> {
-    const dialog = this.deps.actionDialogs[action];
-    this.deps.logger.info({ action, available: Boolean(dialog) }, 'starting action');
-    if (dialog) return step.replaceDialog(dialog.id);
-    await say(step.context, contactPracticeText(this.deps.practice));
+  private async startFlow(step: WaterfallStepContext, flow: FlowName, options?: Record<string, string>): Promise<DialogTurnResult> {
+    return step.replaceDialog(FLOW, { flow, options } satisfies FlowOptions);
+  }
+
+  /** Starts a flow's dialog (or, with none registered, gives the practice's contact details). */
+  private async beginFlowStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { flow, options } = step.options as FlowOptions;
+    const registered = this.deps.flows[flow];
+    this.deps.logger.info({ flow, available: Boolean(registered) }, 'starting flow');
+    if (!registered) {
+      await say(step.context, contactPracticeText(this.deps.practice));
+      return step.endDialog();
+    }
+    return step.beginDialog(registered.dialogId, { ...registered.options, ...options });
+  }
+
+  /** When a flow ends: chain into the flow it asks for, route the text it hands back, or finish. */
+  private async afterFlowStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = (step.result ?? {}) as FlowResult;
+    if (result.next) return step.replaceDialog(FLOW, { flow: result.next, options: result.nextOptions } satisfies FlowOptions);
+    if (result.reroute?.trim()) return step.replaceDialog(ROUTE, { text: result.reroute } satisfies MainOptions);
     return step.endDialog();
   }
 

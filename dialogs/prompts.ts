@@ -5,7 +5,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { TextPrompt, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { renderReply, type BotReply, type Choice } from '../bot/render';
+import { matchChoice, renderReply, type BotReply, type Choice } from '../bot/render';
 
 export const TEXT_PROMPT = 'textPrompt';
 
@@ -44,4 +44,88 @@ export function recogniseYesNo(text: unknown): 'yes' | 'no' | undefined {
   if (['yes', 'y', 'yeah', 'yea', 'yep', 'yup', 'sure', 'ok', 'okay', 'k', 'please', 'pls', 'plz', 'absolutely', 'definitely'].includes(first)) return 'yes';
   if (['no', 'n', 'nope', 'nah', 'not'].includes(first)) return 'no';
   return undefined;
+}
+
+/** What a validated prompt expects; anything else is re-asked (up to three times). */
+export type Expect = 'email' | 'dob' | 'username' | 'name' | 'contact' | 'token';
+
+export const VALIDATED_PROMPT = 'validatedPrompt';
+
+interface Validations {
+  expect: Expect;
+  choices: Choice[];
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
+const PHONE = /^\+?[\d\s().-]{7,20}$/;
+
+/** Reads mm/dd/yyyy (also m/d/yyyy, dashes or dots) into `YYYY-MM-DD`; null when it is not a real past date. */
+export function parseDateOfBirth(text: string, today = new Date()): string | null {
+  const m = /^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$/.exec(text);
+  if (!m) return null;
+  const [mo, d, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  const iso = `${m[3]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  if (y < 1900 || iso > today.toISOString().slice(0, 10)) return null;
+  return iso;
+}
+
+/** Normalises a typed answer of the expected kind, or returns null when it is not one. */
+export function readAnswer(expect: Expect, text: string): string | null {
+  const t = text.trim();
+  switch (expect) {
+    case 'email':
+      return EMAIL.test(t) && t.length <= 254 ? t.toLowerCase() : null;
+    case 'dob':
+      return parseDateOfBirth(t);
+    case 'username':
+      return /^\S{6,50}$/.test(t) ? t : null;
+    case 'name':
+      return /^[\p{L}][\p{L}\p{M}' .-]{0,99}$/u.test(t) ? t.replace(/\s+/g, ' ') : null;
+    case 'contact':
+      if (EMAIL.test(t)) return t.toLowerCase();
+      return PHONE.test(t) && t.replace(/\D/g, '').length >= 7 ? t : null;
+    case 'token':
+      return /^[A-Za-z0-9 -]{6,40}$/.test(t) ? t : null;
+    default:
+      return null;
+  }
+}
+
+/** The prompt behind `askFor`: accepts an offered choice or a valid answer, re-asks otherwise. */
+export function createValidatedPrompt(): TextPrompt {
+  return new TextPrompt(VALIDATED_PROMPT, async (pc) => {
+    const { expect, choices } = (pc.options.validations ?? { expect: 'name', choices: [] }) as Validations;
+    const text = pc.recognized.value ?? '';
+    if (matchChoice(text, choices) || readAnswer(expect, text) !== null) return true;
+    return pc.attemptCount >= 3; // after three tries the step decides (usually: offer help)
+  });
+}
+
+/** Result of `askFor`, as read by the next step with `readAsked`. */
+export type Asked = { choice: Choice } | { value: string } | { invalid: true };
+
+/** Asks for an answer of a kind (email, date of birth…), with optional choices, re-asking with `retry`. */
+export async function askFor(
+  step: WaterfallStepContext,
+  expect: Expect,
+  reply: BotReply,
+  retry: string,
+): Promise<DialogTurnResult> {
+  const choices = reply.choices ?? [];
+  const activities = renderReply(step.context.activity.channelId, reply);
+  const last = activities.pop();
+  if (activities.length) await step.context.sendActivities(activities);
+  const [retryActivity] = renderReply(step.context.activity.channelId, { text: retry, choices });
+  return step.prompt(VALIDATED_PROMPT, { prompt: last, retryPrompt: retryActivity, validations: { expect, choices } satisfies Validations });
+}
+
+/** Reads what the patient answered to `askFor`. */
+export function readAsked(result: unknown, expect: Expect, choices: Choice[] = []): Asked {
+  const text = typeof result === 'string' ? result : '';
+  const choice = matchChoice(text, choices);
+  if (choice) return { choice };
+  const value = readAnswer(expect, text);
+  return value === null ? { invalid: true } : { value };
 }

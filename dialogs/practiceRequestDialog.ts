@@ -1,0 +1,146 @@
+/**
+ * PracticeRequestDialog: asks the practice for something only staff can do — a new enrollment token
+ * ("my token isn't working"), reactivating an unenrolled account, or a password-reset token for a patient
+ * who remembers only the username. Collects first name, last name, date of birth and a contact email or
+ * phone, files the request in the practice's queue, notifies the practice by email (reference only, no
+ * PHI), and gives the patient the reference to ask about its status.
+ */
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { RequestKind } from '../services/requests';
+import { conversationRef, type AccountDeps, type FlowResult } from './accountKit';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+
+export const PRACTICE_REQUEST_DIALOG = 'practiceRequestDialog';
+const STEPS = `${PRACTICE_REQUEST_DIALOG}.steps`;
+
+export interface PracticeRequestOptions {
+  kind: RequestKind;
+}
+
+const INTRO: Record<RequestKind, string> = {
+  'token-renewal': 'I can ask the practice to send you a new enrollment token.',
+  reactivation: 'I can ask the practice to reactivate your portal account.',
+  'reset-token': 'I can ask the practice for a password reset token.',
+};
+
+const FILED: Record<RequestKind, string> = {
+  'token-renewal':
+    'The practice will send you a new enrollment token. Once it is issued, your old token stops working automatically.',
+  reactivation: 'The practice will review your account and let you know once it is active again.',
+  'reset-token':
+    'The practice will contact you with a password reset token. When you have it, tell me "I have my password reset token".',
+};
+
+interface Values {
+  kind: RequestKind;
+  firstName?: string;
+  lastName?: string;
+  dateOfBirth?: string;
+}
+
+export class PracticeRequestDialog extends ComponentDialog {
+  constructor(private readonly deps: AccountDeps) {
+    super(PRACTICE_REQUEST_DIALOG);
+    this.addDialog(createTextPrompt());
+    this.addDialog(createValidatedPrompt());
+    this.addDialog(
+      new WaterfallDialog(STEPS, [
+        this.askFirstName.bind(this),
+        this.askLastName.bind(this),
+        this.askDateOfBirth.bind(this),
+        this.askContact.bind(this),
+        this.file.bind(this),
+      ]),
+    );
+    this.initialDialogId = STEPS;
+  }
+
+  private async askFirstName(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { kind } = (step.options ?? { kind: 'token-renewal' }) as PracticeRequestOptions;
+    (step.values as Values).kind = kind;
+    return askFor(
+      step,
+      'name',
+      { text: `${INTRO[kind]} The practice needs a few details to find your record. What is your first name?` },
+      'Please type just your first name, using letters.',
+    );
+  }
+
+  private async askLastName(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (!this.keep(step, 'firstName', readAsked(step.result, 'name'))) return this.giveUp(step);
+    return askFor(step, 'name', { text: 'And your last name?' }, 'Please type just your last name, using letters.');
+  }
+
+  private async askDateOfBirth(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (!this.keep(step, 'lastName', readAsked(step.result, 'name'))) return this.giveUp(step);
+    return askFor(
+      step,
+      'dob',
+      { text: 'What is your date of birth? Please type it as mm/dd/yyyy.' },
+      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 04/12/1978.",
+    );
+  }
+
+  private async askContact(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (!this.keep(step, 'dateOfBirth', readAsked(step.result, 'dob'))) return this.giveUp(step);
+    return askFor(
+      step,
+      'contact',
+      { text: 'Last one: an email address or phone number where the practice can reach you about this request.' },
+      'Please type an email address (name@example.com) or a phone number.',
+    );
+  }
+
+  private async file(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const answer = readAsked(step.result, 'contact');
+    if (!('value' in answer)) return this.giveUp(step);
+    const values = step.values as Values;
+    const open = (v: string | undefined) => this.deps.sealer.open(v) ?? '';
+    const ref = conversationRef(step.context);
+
+    if (!(await this.deps.limits.consume('perConversation', ref))) {
+      await say(step.context, 'Sorry, I can\'t file more requests from this chat right now. Please try again later, or call the practice.');
+      return step.endDialog({} satisfies FlowResult);
+    }
+    const contact = answer.value.includes('@') ? { email: answer.value } : { phone: answer.value };
+    const { requestId } = await this.deps.requests.create({
+      kind: values.kind,
+      firstName: open(values.firstName),
+      lastName: open(values.lastName),
+      dateOfBirth: open(values.dateOfBirth),
+      contact,
+      conversationRef: ref,
+    });
+    delete values.firstName;
+    delete values.lastName;
+    delete values.dateOfBirth;
+    const auditType = values.kind === 'token-renewal' ? 'renewal-requested' : values.kind === 'reactivation' ? 'reactivation-requested' : 'reset-token-requested';
+    await this.deps.audit.record({ type: auditType, requestId, conversationRef: ref });
+    if (this.deps.practiceNotifyEmail) {
+      await this.deps.mailer.send({
+        to: this.deps.practiceNotifyEmail,
+        template: 'practice-request',
+        data: { requestId, kind: values.kind },
+        idempotencyKey: `practice-request:${requestId}`,
+      });
+    } else {
+      this.deps.logger.warn({ requestId }, 'PRACTICE_NOTIFY_EMAIL is not set: request filed without an email to the practice');
+    }
+    await say(
+      step.context,
+      `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[values.kind]} You can ask me "status of ${requestId}" at any time.`,
+    );
+    return step.endDialog({} satisfies FlowResult);
+  }
+
+  /** Seals and keeps a valid answer; false when the patient gave up (three unreadable answers). */
+  private keep(step: WaterfallStepContext, field: 'firstName' | 'lastName' | 'dateOfBirth', answer: ReturnType<typeof readAsked>): boolean {
+    if (!('value' in answer)) return false;
+    (step.values as Values)[field] = this.deps.sealer.seal(answer.value);
+    return true;
+  }
+
+  private async giveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that." } } satisfies FlowResult);
+  }
+}

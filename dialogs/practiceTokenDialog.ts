@@ -1,0 +1,88 @@
+/**
+ * PracticeTokenDialog ("I have my password reset token"): the username plus the reset token the practice
+ * issued → a one-time reset link in chat. A wrong pair gets one uniform failure; attempts are limited per
+ * account and per conversation, and a limited attempt gets the same failure without being checked.
+ */
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { matchChoice } from '../bot/render';
+import {
+  accountLimitKey,
+  CHAT_LINK_MINUTES,
+  CHOICES,
+  conversationRef,
+  resetUrl,
+  UNIFORM,
+  type AccountDeps,
+  type FlowResult,
+} from './accountKit';
+import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+
+export const PRACTICE_TOKEN_DIALOG = 'practiceTokenDialog';
+const STEPS = `${PRACTICE_TOKEN_DIALOG}.steps`;
+
+const FAILED_CHOICES = [CHOICES.tryAgain, CHOICES.requestToken, CHOICES.person];
+
+export class PracticeTokenDialog extends ComponentDialog {
+  constructor(private readonly deps: AccountDeps) {
+    super(PRACTICE_TOKEN_DIALOG);
+    this.addDialog(createTextPrompt());
+    this.addDialog(createValidatedPrompt());
+    this.addDialog(
+      new WaterfallDialog(STEPS, [this.askUsername.bind(this), this.askToken.bind(this), this.redeem.bind(this), this.afterFailure.bind(this)]),
+    );
+    this.initialDialogId = STEPS;
+  }
+
+  private async askUsername(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return askFor(
+      step,
+      'username',
+      { text: 'To use the password reset token from the practice, first type your portal username.' },
+      'Usernames are 6 to 50 characters with no spaces. Please type yours.',
+    );
+  }
+
+  private async askToken(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const answer = readAsked(step.result, 'username');
+    if (!('value' in answer)) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that username." } } satisfies FlowResult);
+    (step.values as { user?: string }).user = this.deps.sealer.seal(answer.value);
+    return askFor(step, 'token', { text: 'Now type the reset token the practice gave you.' }, 'That does not look like a reset token. Please type it exactly as the practice gave it to you.');
+  }
+
+  private async redeem(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as { user?: string };
+    const username = this.deps.sealer.open(values.user) ?? '';
+    delete values.user;
+    const answer = readAsked(step.result, 'token');
+    const ref = conversationRef(step.context);
+    const accountRef = this.deps.audit.accountRef(username);
+
+    const allowed =
+      (await this.deps.limits.consume('practiceTokenPerConversation', ref)) &&
+      (await this.deps.limits.consume('perAccount', accountLimitKey(this.deps.serverSecret, username)));
+    if (!allowed) await this.deps.audit.record({ type: 'rate-limited', accountRef, conversationRef: ref, detail: { flow: 'practice-token' } });
+
+    const ok = allowed && 'value' in answer && (await this.deps.tokens.redeemPracticeResetToken(username, answer.value));
+    if (!ok) {
+      if (allowed) await this.deps.audit.record({ type: 'practice-token-failed', accountRef, conversationRef: ref });
+      return ask(step, { text: UNIFORM.practiceTokenFailed, choices: FAILED_CHOICES });
+    }
+    await this.deps.audit.record({ type: 'practice-token-used', accountRef, conversationRef: ref });
+    const { token } = await this.deps.tokens.issueResetLink(username, { ttlSeconds: CHAT_LINK_MINUTES * 60, via: 'practice-token' });
+    await this.deps.audit.record({ type: 'reset-link-issued', accountRef, conversationRef: ref, detail: { via: 'practice-token' } });
+    await say(
+      step.context,
+      `Thank you, that token is valid. Here is your one-time link to choose a new password. It works once, for the next ${CHAT_LINK_MINUTES} minutes:\n${resetUrl(this.deps.publicBaseUrl, token)}`,
+    );
+    return step.endDialog({} satisfies FlowResult);
+  }
+
+  private async afterFailure(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const text = typeof step.result === 'string' ? step.result : '';
+    const chosen = matchChoice(text, FAILED_CHOICES);
+    if (chosen === CHOICES.tryAgain) return step.replaceDialog(STEPS);
+    if (chosen === CHOICES.requestToken) return step.endDialog({ next: 'request-reset-token' } satisfies FlowResult);
+    if (chosen === CHOICES.person) return step.endDialog({ next: 'handoff' } satisfies FlowResult);
+    return step.endDialog({ reroute: text } satisfies FlowResult);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * SecurityQuestionsDialog: reset without email by answering the account's two security questions, one
+ * at a time, three tries each. Both right → a one-time reset link (10 minutes) shown in chat. A third
+ * wrong answer locks this path (only this path) for that account for 24 hours.
+ *
+ * A username that does not exist gets two decoy questions picked from it with a keyed hash, and the same
+ * tries and lock, so the conversation never reveals whether the account exists.
+ */
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { matchChoice } from '../bot/render';
+import {
+  CHAT_LINK_MINUTES,
+  CHOICES,
+  conversationRef,
+  decoyQuestions,
+  resetUrl,
+  type AccountDeps,
+  type FlowResult,
+} from './accountKit';
+import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+
+export const SECURITY_QUESTIONS_DIALOG = 'securityQuestionsDialog';
+const START = `${SECURITY_QUESTIONS_DIALOG}.start`;
+const QUESTION = `${SECURITY_QUESTIONS_DIALOG}.question`;
+const LOCKED = `${SECURITY_QUESTIONS_DIALOG}.locked`;
+
+const LOCKED_CHOICES = [CHOICES.haveToken, CHOICES.requestToken, CHOICES.person];
+
+interface QuestionOptions {
+  /** Sealed username. */
+  user: string;
+  index: 0 | 1;
+}
+
+export class SecurityQuestionsDialog extends ComponentDialog {
+  constructor(private readonly deps: AccountDeps) {
+    super(SECURITY_QUESTIONS_DIALOG);
+    this.addDialog(createTextPrompt());
+    this.addDialog(createValidatedPrompt());
+    this.addDialog(new WaterfallDialog(START, [this.askUsername.bind(this), this.startQuestions.bind(this)]));
+    this.addDialog(new WaterfallDialog(QUESTION, [this.askQuestion.bind(this), this.checkAnswer.bind(this)]));
+    this.addDialog(new WaterfallDialog(LOCKED, [this.offerOtherWays.bind(this), this.routeOtherWay.bind(this)]));
+    this.initialDialogId = START;
+  }
+
+  private async askUsername(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return askFor(
+      step,
+      'username',
+      { text: "Let's check your security questions. What is your portal username?", choices: [CHOICES.forgotUsername] },
+      'Usernames are 6 to 50 characters with no spaces. Please type yours.',
+    );
+  }
+
+  private async startQuestions(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const answer = readAsked(step.result, 'username', [CHOICES.forgotUsername]);
+    if ('choice' in answer) return step.endDialog({ next: 'recover-username' } satisfies FlowResult);
+    if ('invalid' in answer) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that username." } } satisfies FlowResult);
+    await this.deps.audit.record({ type: 'reset-requested', conversationRef: conversationRef(step.context), detail: { via: 'questions' } });
+    if (await this.deps.securityLock.isLocked(answer.value)) return step.replaceDialog(LOCKED);
+    return step.replaceDialog(QUESTION, { user: this.deps.sealer.seal(answer.value), index: 0 } satisfies QuestionOptions);
+  }
+
+  private async askQuestion(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { user, index } = step.options as QuestionOptions;
+    const username = this.deps.sealer.open(user) ?? '';
+    const questions = (await this.deps.directory.getSecurityQuestions(username)) ?? decoyQuestions(this.deps.serverSecret, username);
+    const intro = index === 0 ? 'Question 1 of 2: ' : 'Question 2 of 2: ';
+    return ask(step, { text: `${intro}${questions[index]}` });
+  }
+
+  private async checkAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { user, index } = step.options as QuestionOptions;
+    const username = this.deps.sealer.open(user) ?? '';
+    const answer = typeof step.result === 'string' ? step.result : '';
+    const ref = conversationRef(step.context);
+    const accountRef = this.deps.audit.accountRef(username);
+
+    if (await this.deps.directory.verifySecurityAnswer(username, index, answer)) {
+      await this.deps.securityLock.reset(username, index);
+      if (index === 0) return step.replaceDialog(QUESTION, { user, index: 1 } satisfies QuestionOptions);
+      const { token } = await this.deps.tokens.issueResetLink(username, { ttlSeconds: CHAT_LINK_MINUTES * 60, via: 'questions' });
+      await this.deps.audit.record({ type: 'reset-link-issued', accountRef, conversationRef: ref, detail: { via: 'questions' } });
+      await say(
+        step.context,
+        `Thank you, both answers are right. Here is your one-time link to choose a new password. It works once, for the next ${CHAT_LINK_MINUTES} minutes:\n${resetUrl(this.deps.publicBaseUrl, token)}`,
+      );
+      return step.endDialog({} satisfies FlowResult);
+    }
+
+    const { triesLeft, locked } = await this.deps.securityLock.recordFailure(username, index);
+    await this.deps.audit.record({ type: 'security-answer-failed', accountRef, conversationRef: ref, detail: { question: index + 1, triesLeft } });
+    if (locked) {
+      await this.deps.audit.record({ type: 'security-path-locked', accountRef, conversationRef: ref });
+      return step.replaceDialog(LOCKED);
+    }
+    await say(step.context, `Sorry, that answer doesn't match. You have ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left for this question.`);
+    return step.replaceDialog(QUESTION, { user, index } satisfies QuestionOptions);
+  }
+
+  private async offerOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return ask(step, {
+      text: 'For your security, resetting with security questions is paused for this account for 24 hours. You can still reset your password with a token from the practice, or talk to a person.',
+      choices: LOCKED_CHOICES,
+    });
+  }
+
+  private async routeOtherWay(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const text = typeof step.result === 'string' ? step.result : '';
+    const chosen = matchChoice(text, LOCKED_CHOICES);
+    if (chosen === CHOICES.haveToken) return step.endDialog({ next: 'reset-by-token' } satisfies FlowResult);
+    if (chosen === CHOICES.requestToken) return step.endDialog({ next: 'request-reset-token' } satisfies FlowResult);
+    if (chosen === CHOICES.person) return step.endDialog({ next: 'handoff' } satisfies FlowResult);
+    return step.endDialog({ reroute: text } satisfies FlowResult);
+  }
+}

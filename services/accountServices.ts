@@ -1,0 +1,49 @@
+/**
+ * Builds the account services (directory, tokens, mail, audit, limits, requests) once from
+ * configuration — shared by the bot host and the admin CLI, so both see the same data the same way.
+ */
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { Keys, type RedisClient } from './redis';
+import { RedisPortalDirectory, type PortalDirectory } from './directory';
+import { RedisTokenService, type TokenService } from './tokens';
+import { createMailer, type Mailer } from './mail';
+import { RedisAuditLog, type AuditLog } from './audit';
+import { createLimits, RedisSecurityQuestionLock, type Limits, type SecurityQuestionLock } from './limits';
+import { RedisRequestQueue, type RequestQueue } from './requests';
+import { createSealer, type Sealer } from './state/sealer';
+
+export interface AccountServices {
+  directory: PortalDirectory;
+  tokens: TokenService;
+  mailer: Mailer;
+  audit: AuditLog;
+  limits: Limits;
+  securityLock: SecurityQuestionLock;
+  requests: RequestQueue;
+  sealer: Sealer;
+}
+
+export interface AccountServiceOptions {
+  config: Config;
+  redis: RedisClient;
+  /** True when `redis` is the in-process stand-in (the mail outbox then runs in process). */
+  embedded: boolean;
+  logger: Logger;
+  /** Overrides for tests (faster mail retries, say). */
+  mailer?: Partial<Parameters<typeof createMailer>[0]>;
+}
+
+export function createAccountServices({ config, redis, embedded, logger, mailer }: AccountServiceOptions): AccountServices {
+  const keys = new Keys(config.keyPrefix);
+  return {
+    directory: new RedisPortalDirectory({ redis, keys, logger }),
+    tokens: new RedisTokenService({ redis, keys }),
+    mailer: createMailer({ config, redis, embedded, logger, ...mailer }),
+    audit: new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger }),
+    limits: createLimits(redis, keys, config.limits),
+    securityLock: new RedisSecurityQuestionLock({ redis, keys }),
+    requests: new RedisRequestQueue({ redis, keys, logger }),
+    sealer: createSealer(config.serverSecret),
+  };
+}

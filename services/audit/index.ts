@@ -1,0 +1,2 @@
+/** The append-only audit trail (Redis stream). */
+export * from './audit-log';

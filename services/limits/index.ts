@@ -1,0 +1,3 @@
+/** Rate limits and the security-questions lock, both enforced in Redis. */
+export * from './limits';
+export * from './security-lock';

@@ -1,0 +1,88 @@
+/**
+ * Rate limits, kept in Redis (`rate-limiter-flexible`'s `RateLimiterRedis` on ioredis) so they hold across
+ * every bot instance.
+ *
+ * `consume(name, key)` answers "may this happen now?" and never throws because a limit was hit — callers
+ * keep their replies uniform either way. A Redis failure does throw: failing open would switch the limits
+ * off exactly when something is wrong.
+ *
+ * Keys are sha256 digests of `name:key`, so a raw email, username or IP never becomes a Redis key name.
+ *
+ * @example
+ *   if (!(await limits.consume('resetEmailsPerAccount', username))) return sameReplyButSendNothing();
+ */
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../config';
+import type { Keys, RedisClient } from '../redis';
+import { sha256 } from '../crypto';
+
+export type LimitName = 'perConversation' | 'perIp' | 'perAccount' | 'resetEmailsPerAccount' | 'practiceTokenPerConversation';
+
+export const LIMIT_NAMES: readonly LimitName[] = ['perConversation', 'perIp', 'perAccount', 'resetEmailsPerAccount', 'practiceTokenPerConversation'];
+
+export interface LimitRule {
+  points: number;
+  durationSeconds: number;
+}
+
+export interface Limits {
+  /** True when allowed (and counted); false when over the limit. */
+  consume(name: LimitName, key: string): Promise<boolean>;
+  /** Forgets the count for a key (e.g. after staff help a patient). */
+  reset(name: LimitName, key: string): Promise<void>;
+  readonly rules: Readonly<Record<LimitName, LimitRule>>;
+}
+
+export interface LimitOptions {
+  /** Practice-token attempts per conversation per hour (default 5). */
+  practiceTokenPerConversationPerHour?: number;
+}
+
+/** The rules from configuration. */
+export function limitRules(limits: Config['limits'], opts: LimitOptions = {}): Record<LimitName, LimitRule> {
+  return {
+    perConversation: { points: limits.conversationPerMinute, durationSeconds: 60 },
+    perIp: { points: limits.ipPerMinute, durationSeconds: 60 },
+    perAccount: { points: limits.accountPerHour, durationSeconds: 3600 },
+    resetEmailsPerAccount: { points: limits.resetEmailsPerAccountPerHour, durationSeconds: 3600 },
+    practiceTokenPerConversation: { points: opts.practiceTokenPerConversationPerHour ?? 5, durationSeconds: 3600 },
+  };
+}
+
+export function createLimits(redis: RedisClient, keys: Keys, limits: Config['limits'], opts: LimitOptions = {}): Limits {
+  const rules = limitRules(limits, opts);
+  const limiters = Object.fromEntries(
+    LIMIT_NAMES.map((name) => [
+      name,
+      new RateLimiterRedis({
+        storeClient: redis,
+        useRedisPackage: false, // ioredis, not node-redis
+        keyPrefix: keys.plain('rl', name),
+        points: rules[name].points,
+        duration: rules[name].durationSeconds,
+      }),
+    ]),
+  ) as Record<LimitName, RateLimiterRedis>;
+  const limiterFor = (name: LimitName) => {
+    const limiter = limiters[name];
+    if (!limiter) throw new TypeError(`unknown limit "${String(name)}"`);
+    return limiter;
+  };
+  const hashed = (name: LimitName, key: string) => sha256(`${name}:${key}`);
+
+  return {
+    rules,
+    async consume(name, key) {
+      try {
+        await limiterFor(name).consume(hashed(name, key));
+        return true;
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return false;
+        throw err;
+      }
+    },
+    async reset(name, key) {
+      await limiterFor(name).delete(hashed(name, key));
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The mailer: templated, branded email that never holds up a chat reply and is never sent twice.
+ *
+ * `send()` renders the template once (so a bad template or missing data fails in the caller, at once),
+ * then puts the message in the Redis-backed outbox and returns. A worker (`start()`, once per process)
+ * delivers it — over SMTP (`SMTP_URL`), or outside production without one, as an `.eml` file in
+ * `OUTBOX_DIR` — retrying with backoff through an SMTP outage.
+ *
+ * "Never twice" rests on two guards, both keyed by a hash of the caller's idempotency key:
+ * 1. the outbox job id — adding the same key again while the job is queued or remembered is a no-op;
+ * 2. a "sent" marker (`<prefix>:mail:sent:<id>`, `SET NX`, 7 days) written right after SMTP accepts the
+ *    message and checked before every attempt — so a job retried after a crash between "sent" and
+ *    "job completed", or re-added after the job was forgotten, is skipped instead of resent.
+ * (The one window left — a crash after SMTP accepted but before the marker was written — is inherent to
+ * SMTP; the Message-ID is derived from the same id so the receiving side can spot that duplicate.)
+ *
+ * Logs carry template name, job id, attempt and outcome — never the recipient or the data.
+ *
+ * @example
+ *   const mailer = createMailer({ config, redis, embedded, logger });
+ *   await mailer.start();
+ *   await mailer.send({ to, template: 'reset-link', data: { resetUrl, minutes: '30' }, idempotencyKey: `reset:${tokenId}` });
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { Keys, type RedisClient } from '../redis';
+import { BullOutbox, DEFAULT_RETRY, MemoryOutbox, type Outbox, type OutboxJob, type RetryPolicy } from './outbox';
+import { createFileTransport, createSmtpTransport, MailDeliveryError, PermanentMailError, type MailTransport } from './transport';
+import { DEFAULT_TEMPLATES_DIR, loadTemplates, renderTemplate, TEMPLATE_NAMES, type Brand, type TemplateName } from './templates';
+
+export { TEMPLATE_NAMES, TemplateError, escapeHtml, loadTemplates, renderTemplate } from './templates';
+export type { Brand, RenderedMail, TemplateName, Templates } from './templates';
+export { DEFAULT_RETRY } from './outbox';
+export type { RetryPolicy } from './outbox';
+
+export interface MailMessage {
+  to: string;
+  template: TemplateName;
+  data: Record<string, string>;
+  idempotencyKey: string;
+}
+
+export interface Mailer {
+  /** Queues a message; resolves once it is durably queued (never waits for SMTP). Same idempotencyKey twice → sent once. */
+  send(msg: MailMessage): Promise<void>;
+  /** Starts the worker that delivers queued mail (call once per process). */
+  start(): Promise<void>;
+  /** Stops the worker, letting an in-flight delivery finish. */
+  close(): Promise<void>;
+}
+
+export interface MailerDeps {
+  config: Config;
+  /** The shared connection: used for the "sent" markers. */
+  redis: RedisClient;
+  /** True with the in-process Redis stand-in: the outbox then lives in process memory (see outbox.ts). */
+  embedded: boolean;
+  logger: Logger;
+  /** Retry policy override (tests use short delays). Defaults to `DEFAULT_RETRY` (~10 minutes). */
+  retry?: Partial<RetryPolicy>;
+  /** Deliveries in parallel per process. Default 4. */
+  concurrency?: number;
+  /** How long `send()` waits for Redis before it gives up with an error. Default 5000 ms. */
+  enqueueTimeoutMs?: number;
+  /** Folder of the templates. Default: `templates/` next to this file. */
+  templatesDir?: string;
+}
+
+/** How long the "sent" marker keeps a request from being mailed again. */
+export const SENT_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * The outbox job id for an idempotency key: a hash, so the key (which may name an account) is not
+ * stored in Redis, and a valid BullMQ id (no ":" and never all digits).
+ */
+export function outboxJobId(idempotencyKey: string): string {
+  return `mail-${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex').slice(0, 40)}`;
+}
+
+const MessageSchema = z.object({
+  to: z.email('is not an email address'),
+  template: z.enum(TEMPLATE_NAMES),
+  data: z.record(z.string(), z.string()),
+  idempotencyKey: z.string().min(1).max(512),
+});
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms; is Redis reachable?`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Builds the mailer from config. Templates are loaded and validated here, so a broken template stops
+ * the process at start-up rather than at the first patient's request.
+ * @throws Error in production without `SMTP_URL`; TemplateError for a broken template.
+ */
+export function createMailer({ config, redis, embedded, logger: parentLogger, ...options }: MailerDeps): Mailer {
+  const logger = parentLogger.child({ component: 'mailer' });
+  const templates = loadTemplates(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
+  const brand: Brand = {
+    practiceName: config.practice.name,
+    practicePhone: config.practice.phone,
+    practiceHours: config.practice.hours.text,
+  };
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5_000;
+  const keys = new Keys(config.keyPrefix);
+  const sentKey = (jobId: string) => keys.plain('mail', 'sent', jobId);
+
+  let transport: MailTransport;
+  if (config.mail.smtpUrl) {
+    transport = createSmtpTransport(config.mail.smtpUrl, config.mail.from);
+  } else if (config.nodeEnv === 'production') {
+    throw new Error('SMTP_URL is required in production: set it to the practice mail server, e.g. smtps://user:pass@mail.example.org');
+  } else {
+    transport = createFileTransport(config.mail.outboxDir, config.mail.from);
+    logger.warn({ outboxDir: config.mail.outboxDir }, 'SMTP_URL is not set: mail is written as .eml files to the outbox folder, not sent');
+  }
+
+  let outbox: Outbox;
+  if (embedded) {
+    outbox = new MemoryOutbox(retry, logger);
+  } else {
+    if (!config.redisUrl) throw new Error('createMailer: embedded is false but config.redisUrl is not set');
+    outbox = new BullOutbox({ redisUrl: config.redisUrl, prefix: config.keyPrefix, retry, concurrency: options.concurrency ?? 4, logger });
+  }
+
+  /** One delivery attempt of one outbox job. */
+  async function deliver(jobId: string, job: OutboxJob, attempt: number): Promise<void> {
+    const log = { template: job.template, jobId, attempt };
+    if (job.delivered || (await redis.exists(sentKey(jobId))) === 1) {
+      logger.info({ ...log, outcome: 'skipped-already-sent' }, 'mail already sent for this request; not sending again');
+      return;
+    }
+    let result;
+    try {
+      const rendered = renderTemplate(templates, job.template, job.data, brand);
+      result = await transport.deliver({ ...rendered, to: job.to, jobId });
+    } catch (err) {
+      const permanent = !(err instanceof MailDeliveryError);
+      const final = permanent || attempt >= retry.attempts;
+      const detail =
+        err instanceof MailDeliveryError
+          ? { code: err.code, responseCode: err.responseCode }
+          : err instanceof PermanentMailError
+            ? { responseCode: err.responseCode }
+            : { error: (err as Error)?.name };
+      if (final) logger.error({ ...log, ...detail, outcome: 'gave-up' }, 'mail could not be delivered and will not be retried');
+      else logger.warn({ ...log, ...detail, outcome: 'retry' }, 'mail delivery failed; will retry');
+      // Anything other than a transient delivery error (a template bug, a 5xx) will not get better.
+      if (permanent && !(err instanceof PermanentMailError)) throw new PermanentMailError(`mail job ${jobId} cannot be rendered or sent`);
+      throw err;
+    }
+    try {
+      await redis.set(sentKey(jobId), String(Date.now()), 'EX', SENT_MARKER_TTL_SECONDS, 'NX');
+    } catch (err) {
+      logger.error({ ...log, err: { message: (err as Error).message } }, 'mail sent but the sent marker could not be stored');
+    }
+    if (result.file) logger.info({ ...log, outcome: 'written', file: result.file }, 'mail written to the outbox folder');
+    else logger.info({ ...log, outcome: 'sent' }, 'mail sent');
+  }
+
+  let started = false;
+  return {
+    async send(msg) {
+      const parsed = MessageSchema.safeParse(msg);
+      if (!parsed.success) {
+        // Field names only: the values are PHI.
+        const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+        throw new Error(`mailer.send: invalid ${fields.join(', ')}`);
+      }
+      const { to, template, data, idempotencyKey } = parsed.data;
+      renderTemplate(templates, template, data, brand); // fail now, in the caller, not in the worker
+      const jobId = outboxJobId(idempotencyKey);
+      const queued = async () => {
+        if ((await redis.exists(sentKey(jobId))) === 1) return false;
+        await outbox.add(jobId, { to, template, data });
+        return true;
+      };
+      const added = await withTimeout(queued(), enqueueTimeoutMs, 'queueing the mail');
+      logger.info(
+        { template, jobId, outcome: added ? 'queued' : 'skipped-already-sent' },
+        added ? 'mail queued (a repeat of a queued request is ignored)' : 'mail for this request was already sent; not queued again',
+      );
+    },
+    async start() {
+      if (started) throw new Error('mailer.start() was already called');
+      started = true;
+      await outbox.start(deliver);
+      logger.info({ transport: transport.kind, outbox: embedded ? 'memory' : 'bullmq' }, 'mail worker started');
+    },
+    async close() {
+      await outbox.close();
+      transport.close();
+    },
+  };
+}

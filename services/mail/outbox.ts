@@ -1,0 +1,239 @@
+/**
+ * The outbox: a durable queue between "the bot decided to send a mail" and "SMTP accepted it".
+ *
+ * The chat turn only adds a job (milliseconds, Redis); a worker delivers it, retrying with capped
+ * exponential backoff, so an SMTP outage of several minutes delays mail but loses none. Jobs are keyed
+ * by an id derived from the caller's idempotency key: adding the same id again while the job is queued
+ * or remembered is a no-op. (The "already sent" marker that outlives the job is kept by the mailer.)
+ *
+ * Two implementations behind one interface:
+ * - `BullOutbox` (real Redis): BullMQ, so jobs survive restarts and any instance's worker may deliver them.
+ * - `MemoryOutbox` (embedded mode): BullMQ runs its queue logic as Lua scripts and blocking commands, which
+ *   the in-process Redis stand-in (ioredis-mock) does not execute. Embedded mode is a single process whose
+ *   whole store is in memory anyway, so an in-process queue with the same retry, backoff and dedupe rules
+ *   is just as durable as everything else there.
+ *
+ * Privacy: a job's payload holds the recipient and the template data (a reset link, a token) because the
+ * worker needs them to send. It is kept only until the mail is sent: BullMQ keeps a completed job for a
+ * day (`removeOnComplete: { age }`, which is what makes a repeat within that day a no-op), so right after
+ * delivery the worker overwrites the job's data with `{ delivered: true }` and nothing but the template
+ * name; the memory outbox drops the payload and keeps the id. A job that is finally given up keeps its
+ * payload for a day (`removeOnFail`) so an operator can see what was lost, then it is removed.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from '../logger';
+import { PermanentMailError } from './transport';
+import type { TemplateName } from './templates';
+
+export interface OutboxJob {
+  to: string;
+  template: TemplateName;
+  data: Record<string, string>;
+  /** Set once the mail went out, when recipient and data are wiped from the stored job. */
+  delivered?: true;
+}
+
+/** What a delivered job keeps in Redis: no recipient, no data. */
+export function scrubbed(job: OutboxJob): OutboxJob {
+  return { to: '', template: job.template, data: {}, delivered: true };
+}
+
+export interface RetryPolicy {
+  /** Total delivery attempts before the mail is given up (logged as an error). */
+  attempts: number;
+  /** Delay before the first retry; doubles on each further retry … */
+  baseDelayMs: number;
+  /** … up to this cap. */
+  maxDelayMs: number;
+}
+
+/**
+ * 2 s, 4 s, 8 s, … capped at 60 s, 15 attempts: about 10 minutes of retrying before a mail is given up.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 15, baseDelayMs: 2_000, maxDelayMs: 60_000 };
+
+/** How long a delivered (or finally failed) job id is remembered, so re-adding it is a no-op. */
+export const JOB_RETENTION_SECONDS = 24 * 60 * 60;
+
+/** Delay before retry number `attemptsMade` (1 = first retry): capped doubling plus up to 10 % jitter. */
+export function backoffDelay(attemptsMade: number, policy: RetryPolicy): number {
+  const exp = policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1);
+  const capped = Math.min(exp, policy.maxDelayMs);
+  return Math.round(capped * (1 + Math.random() * 0.1));
+}
+
+/** One delivery attempt. Throw to retry; throw `PermanentMailError` to give up at once. */
+export type Deliver = (jobId: string, job: OutboxJob, attempt: number) => Promise<void>;
+
+export interface Outbox {
+  /** Durably queues `job` under `jobId`, unless a job with that id is queued or remembered already. */
+  add(jobId: string, job: OutboxJob): Promise<void>;
+  /** Starts delivering queued jobs. */
+  start(deliver: Deliver): Promise<void>;
+  /** Stops taking jobs and waits for in-flight deliveries to finish. */
+  close(): Promise<void>;
+}
+
+/** Queue name; the `{…}` hash tag keeps all of BullMQ's keys on one Redis Cluster slot. */
+export const OUTBOX_QUEUE = '{outbox}';
+const BACKOFF_TYPE = 'capped-exponential';
+
+export interface BullOutboxOptions {
+  redisUrl: string;
+  /** BullMQ key prefix (the configured Redis key prefix): keys are `<prefix>:{outbox}:…`. */
+  prefix: string;
+  retry: RetryPolicy;
+  concurrency: number;
+  logger: Logger;
+}
+
+/** The BullMQ outbox. It makes its own connections: BullMQ needs `maxRetriesPerRequest: null`. */
+export class BullOutbox implements Outbox {
+  private readonly queue: Queue<OutboxJob>;
+  private worker: Worker<OutboxJob> | undefined;
+  private readonly connection: { url: string; maxRetriesPerRequest: null };
+
+  constructor(private readonly opts: BullOutboxOptions) {
+    this.connection = { url: opts.redisUrl, maxRetriesPerRequest: null };
+    this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE, {
+      connection: this.connection,
+      prefix: opts.prefix,
+      defaultJobOptions: {
+        attempts: opts.retry.attempts,
+        backoff: { type: BACKOFF_TYPE, delay: opts.retry.baseDelayMs },
+        // Delivered: drop the payload (recipient, data) but keep the id for a day so a repeat is a no-op.
+        removeOnComplete: { age: JOB_RETENTION_SECONDS },
+        // Given up: kept a day for an operator to inspect, then removed with its payload.
+        removeOnFail: { age: JOB_RETENTION_SECONDS },
+      },
+    });
+    this.queue.on('error', (err: Error) => opts.logger.error({ err: { message: err.message } }, 'mail outbox queue error'));
+  }
+
+  async add(jobId: string, job: OutboxJob): Promise<void> {
+    await this.queue.add('mail', job, { jobId });
+  }
+
+  async start(deliver: Deliver): Promise<void> {
+    if (this.worker) throw new Error('mail outbox worker already started');
+    const { retry, logger } = this.opts;
+    this.worker = new Worker<OutboxJob>(
+      OUTBOX_QUEUE,
+      async (job: Job<OutboxJob>) => {
+        try {
+          await deliver(job.id as string, job.data, job.attemptsMade + 1);
+        } catch (err) {
+          // UnrecoverableError makes BullMQ fail the job without using the remaining attempts.
+          if (err instanceof PermanentMailError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
+        if (!job.data.delivered) {
+          try {
+            await job.updateData(scrubbed(job.data));
+          } catch (err) {
+            logger.warn({ jobId: job.id, err: { message: (err as Error).message } }, 'could not wipe a delivered mail job; it expires in a day');
+          }
+        }
+      },
+      {
+        connection: this.connection,
+        prefix: this.opts.prefix,
+        concurrency: this.opts.concurrency,
+        settings: {
+          backoffStrategy: (attemptsMade: number, type?: string) =>
+            type === BACKOFF_TYPE ? backoffDelay(attemptsMade, retry) : retry.baseDelayMs,
+        },
+      },
+    );
+    this.worker.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'mail outbox worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  async close(): Promise<void> {
+    // Worker.close() waits for the job being delivered to finish before it disconnects.
+    if (this.worker) await this.worker.close();
+    await this.queue.close();
+  }
+}
+
+interface MemoryEntry {
+  /** Dropped once delivered (or given up), like BullMQ's removeOnComplete. */
+  job: OutboxJob | undefined;
+  attemptsMade: number;
+  state: 'waiting' | 'active' | 'done';
+  doneAt?: number;
+}
+
+/** The embedded-mode outbox: same retry, backoff and dedupe rules, in process memory (see file comment). */
+export class MemoryOutbox implements Outbox {
+  private readonly entries = new Map<string, MemoryEntry>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private deliver: Deliver | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  async add(jobId: string, job: OutboxJob): Promise<void> {
+    this.forgetOld();
+    if (this.entries.has(jobId)) return;
+    this.entries.set(jobId, { job, attemptsMade: 0, state: 'waiting' });
+    if (this.deliver && !this.closed) this.schedule(jobId, 0);
+  }
+
+  async start(deliver: Deliver): Promise<void> {
+    if (this.deliver) throw new Error('mail outbox worker already started');
+    this.deliver = deliver;
+    this.closed = false;
+    for (const [id, entry] of this.entries) if (entry.state === 'waiting' && !this.timers.has(id)) this.schedule(id, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private forgetOld(): void {
+    const cutoff = Date.now() - JOB_RETENTION_SECONDS * 1000;
+    for (const [id, e] of this.entries) if (e.state === 'done' && (e.doneAt ?? 0) < cutoff) this.entries.delete(id);
+  }
+
+  private schedule(jobId: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(jobId);
+      const run = this.attempt(jobId).finally(() => this.inFlight.delete(run));
+      this.inFlight.add(run);
+    }, delayMs);
+    this.timers.set(jobId, timer);
+  }
+
+  private async attempt(jobId: string): Promise<void> {
+    const entry = this.entries.get(jobId);
+    if (!entry || entry.state !== 'waiting' || !entry.job || !this.deliver || this.closed) return;
+    entry.state = 'active';
+    try {
+      await this.deliver(jobId, entry.job, entry.attemptsMade + 1);
+      this.finish(entry);
+    } catch (err) {
+      entry.attemptsMade += 1;
+      if (err instanceof PermanentMailError || entry.attemptsMade >= this.retry.attempts) {
+        this.finish(entry);
+        return;
+      }
+      entry.state = 'waiting';
+      if (!this.closed) this.schedule(jobId, backoffDelay(entry.attemptsMade, this.retry));
+      else this.logger.warn({ jobId }, 'mail outbox closed with a delivery still pending; it is lost (embedded mode)');
+    }
+  }
+
+  private finish(entry: MemoryEntry): void {
+    entry.state = 'done';
+    entry.doneAt = Date.now();
+    entry.job = undefined;
+  }
+}

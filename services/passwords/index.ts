@@ -1,0 +1,2 @@
+/** The username and password policy. */
+export * from './policy';

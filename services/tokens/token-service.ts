@@ -1,0 +1,236 @@
+/**
+ * Reset links, practice reset tokens and enrollment tokens.
+ *
+ * Only sha256 digests of tokens are stored; the token itself exists once, in the message that carries it.
+ * Every atomic step touches a single key, so the scheme also holds on Redis Cluster.
+ *
+ * Keys:
+ * - `pb:{tok:<sha256>}` hash — a reset link (`kind=reset`) or enrollment token (`kind=enroll`), kept a day
+ *   past expiry as a tombstone so the reset page can tell "expired" or "already used" from "unknown";
+ * - `pb:{acct:<username>}:reset` → digest of the account's one live reset link (newer overwrites older);
+ * - `pb:{acct:<username>}:ptoken` hash — the account's one practice reset token (digest + expiry);
+ * - `pb:{pat:<id>}:enroll` → digest of the patient's one live enrollment token.
+ *
+ * The service records no audit events itself: callers know the context (conversation, request) and audit.
+ */
+import type { Keys, RedisClient } from '../redis';
+import { constantTimeEqualHex, randomCode, randomToken, sha256 } from '../crypto';
+import { normaliseUsername } from '../directory/normalise';
+
+export type ResetVia = 'email' | 'questions' | 'practice-token';
+
+/** Why a reset link does or does not work — for the page's wording and the audit event type. */
+export type ResetLinkState = 'valid' | 'used' | 'expired' | 'revoked' | 'unknown';
+
+export interface ResetLinkInfo {
+  state: ResetLinkState;
+  /** Lower-cased username, for every state but `unknown`. */
+  username?: string;
+  via?: ResetVia;
+}
+
+export interface TokenService {
+  /**
+   * A one-time reset link token (256-bit, base64url) valid `ttlSeconds`; revokes the account's older links.
+   * The caller builds the URL: `${publicBaseUrl}/reset?token=${encodeURIComponent(token)}`.
+   */
+  issueResetLink(username: string, opts: { ttlSeconds: number; via: ResetVia }): Promise<{ token: string }>;
+  /** The account a link is for, if it is valid, unexpired, unused and not revoked. Does not consume it. */
+  peekResetLink(token: string): Promise<{ username: string } | null>;
+  /** Like `peekResetLink`, but tells why a link does not work. */
+  inspectResetLink(token: string): Promise<ResetLinkInfo>;
+  /** Consumes a link atomically: of two simultaneous submits, exactly one gets the username. */
+  consumeResetLink(token: string): Promise<{ username: string } | null>;
+  /** Revokes every live reset link of the account (after a password change, say). */
+  revokeResetLinks(username: string): Promise<void>;
+  /** A human-typable practice reset token (10 characters, unambiguous alphabet); replaces any earlier one. */
+  issuePracticeResetToken(username: string, opts?: { ttlSeconds?: number }): Promise<string>;
+  /** Single use; constant-time comparison; spaces, dashes and case in the typed token are ignored. */
+  redeemPracticeResetToken(username: string, token: string): Promise<boolean>;
+  /** Removes the account's practice reset token, if any. */
+  revokePracticeResetToken(username: string): Promise<void>;
+  /** An enrollment token for a patient (12 characters, unambiguous alphabet); revokes the patient's earlier one. */
+  issueEnrollmentToken(patientId: string, opts?: { ttlSeconds?: number }): Promise<string>;
+  /** The patient a live enrollment token belongs to. */
+  checkEnrollmentToken(token: string): Promise<{ patientId: string } | null>;
+}
+
+/** No 0/O, 1/I/L or U: easy to read aloud, type from paper, and hard to misread. */
+export const TYPABLE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const PRACTICE_TOKEN_LENGTH = 10;
+export const ENROLLMENT_TOKEN_LENGTH = 12;
+export const PRACTICE_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+export const ENROLLMENT_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+/** How long a used or expired token's record is kept so the page can explain what happened. */
+const TOMBSTONE_SECONDS = 24 * 3600;
+
+/** Upper-cases and drops spaces and dashes, so "abcde-fghjk" and "ABCDE FGHJK" are the same token. */
+export function normaliseTypedToken(token: string): string {
+  return token.toUpperCase().replace(/[\s-]+/g, '');
+}
+
+/** Marks a live token used (or revoked) and returns its record; '' when it was not live. */
+const TAKE_TOKEN = `local kind = redis.call('hget', KEYS[1], 'kind')
+if kind ~= ARGV[1] then return {'unknown'} end
+local state = redis.call('hget', KEYS[1], 'state')
+if state ~= 'active' then return {state} end
+if tonumber(redis.call('hget', KEYS[1], 'exp')) <= tonumber(ARGV[2]) then return {'expired'} end
+redis.call('hset', KEYS[1], 'state', ARGV[3])
+return {'taken', redis.call('hget', KEYS[1], 'subject')}`;
+
+/** Marks a token revoked if it is still active (used ones stay used). */
+const REVOKE_TOKEN = `if redis.call('hget', KEYS[1], 'state') == 'active' then redis.call('hset', KEYS[1], 'state', 'revoked') return 1 end
+return 0`;
+
+/** Deletes KEYS[1] if it holds ARGV[1] (string) — the account's pointer to its live link. */
+const DELETE_IF_EQUAL = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
+
+/** Deletes the practice token hash if its digest is ARGV[1] and unexpired: single use. */
+const REDEEM_PRACTICE = `if redis.call('hget', KEYS[1], 'h') ~= ARGV[1] then return 0 end
+local exp = tonumber(redis.call('hget', KEYS[1], 'exp'))
+redis.call('del', KEYS[1])
+if exp <= tonumber(ARGV[2]) then return 0 end
+return 1`;
+
+export interface RedisTokenServiceOptions {
+  redis: RedisClient;
+  keys: Keys;
+  /** Injected for tests; milliseconds since the epoch. */
+  now?: () => number;
+}
+
+export class RedisTokenService implements TokenService {
+  private readonly redis: RedisClient;
+  private readonly keys: Keys;
+  private readonly now: () => number;
+
+  constructor({ redis, keys, now = Date.now }: RedisTokenServiceOptions) {
+    this.redis = redis;
+    this.keys = keys;
+    this.now = now;
+  }
+
+  private tokenKey(digest: string): string {
+    return this.keys.tagged('tok', digest);
+  }
+  private resetPointerKey(username: string): string {
+    return this.keys.tagged('acct', normaliseUsername(username), 'reset');
+  }
+  private practiceKey(username: string): string {
+    return this.keys.tagged('acct', normaliseUsername(username), 'ptoken');
+  }
+  private enrollPointerKey(patientId: string): string {
+    return this.keys.tagged('pat', patientId, 'enroll');
+  }
+
+  /** Writes a token record, then points the subject at it; the previous live token is revoked. */
+  private async issue(kind: 'reset' | 'enroll', subject: string, pointerKey: string, ttlSeconds: number, extra: Record<string, string>, token: string) {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError('ttlSeconds must be a positive integer');
+    const digest = sha256(token);
+    const key = this.tokenKey(digest);
+    await this.redis
+      .multi()
+      .hset(key, { kind, subject, state: 'active', exp: String(this.now() + ttlSeconds * 1000), ...extra })
+      .expire(key, ttlSeconds + TOMBSTONE_SECONDS)
+      .exec();
+    // SET … GET swaps the pointer atomically, so of two concurrent issues each revokes its predecessor.
+    const previous = await this.redis.set(pointerKey, digest, 'EX', ttlSeconds, 'GET');
+    if (previous && previous !== digest) await this.redis.eval(REVOKE_TOKEN, 1, this.tokenKey(previous));
+  }
+
+  async issueResetLink(username: string, opts: { ttlSeconds: number; via: ResetVia }): Promise<{ token: string }> {
+    const user = normaliseUsername(username);
+    if (!user) throw new TypeError('username is required');
+    const token = randomToken(32);
+    await this.issue('reset', user, this.resetPointerKey(user), opts.ttlSeconds, { via: opts.via }, token);
+    return { token };
+  }
+
+  async inspectResetLink(token: string): Promise<ResetLinkInfo> {
+    if (!token || token.length > 200) return { state: 'unknown' };
+    const digest = sha256(token);
+    const rec = await this.redis.hgetall(this.tokenKey(digest));
+    if (rec.kind !== 'reset' || !rec.subject) return { state: 'unknown' };
+    const base = { username: rec.subject, via: rec.via as ResetVia };
+    if (rec.state === 'used') return { state: 'used', ...base };
+    if (rec.state !== 'active') return { state: 'revoked', ...base };
+    if (Number(rec.exp) <= this.now()) return { state: 'expired', ...base };
+    const pointer = await this.redis.get(this.resetPointerKey(rec.subject));
+    if (!pointer || !constantTimeEqualHex(pointer, digest)) return { state: 'revoked', ...base };
+    return { state: 'valid', ...base };
+  }
+
+  async peekResetLink(token: string): Promise<{ username: string } | null> {
+    const info = await this.inspectResetLink(token);
+    return info.state === 'valid' && info.username ? { username: info.username } : null;
+  }
+
+  async consumeResetLink(token: string): Promise<{ username: string } | null> {
+    if (!token || token.length > 200) return null;
+    const digest = sha256(token);
+    const [outcome, username] = (await this.redis.eval(TAKE_TOKEN, 1, this.tokenKey(digest), 'reset', String(this.now()), 'used')) as [string, string?];
+    if (outcome !== 'taken' || !username) return null;
+    // Only the account's newest link may be used: drop the pointer if it is ours, else the link was superseded.
+    const wasCurrent = Number(await this.redis.eval(DELETE_IF_EQUAL, 1, this.resetPointerKey(username), digest)) === 1;
+    if (!wasCurrent) {
+      await this.redis.hset(this.tokenKey(digest), 'state', 'revoked');
+      return null;
+    }
+    return { username };
+  }
+
+  async revokeResetLinks(username: string): Promise<void> {
+    const previous = await this.redis.getdel(this.resetPointerKey(username));
+    if (previous) await this.redis.eval(REVOKE_TOKEN, 1, this.tokenKey(previous));
+  }
+
+  async issuePracticeResetToken(username: string, opts: { ttlSeconds?: number } = {}): Promise<string> {
+    const user = normaliseUsername(username);
+    if (!user) throw new TypeError('username is required');
+    const ttl = opts.ttlSeconds ?? PRACTICE_TOKEN_TTL_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 1) throw new RangeError('ttlSeconds must be a positive integer');
+    const token = randomCode(PRACTICE_TOKEN_LENGTH, TYPABLE_ALPHABET);
+    const key = this.practiceKey(user);
+    // One hash per account: writing it replaces (revokes) any earlier token.
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, { h: sha256(token), exp: String(this.now() + ttl * 1000) })
+      .expire(key, ttl)
+      .exec();
+    return token;
+  }
+
+  async redeemPracticeResetToken(username: string, token: string): Promise<boolean> {
+    const typed = normaliseTypedToken(token ?? '');
+    if (!normaliseUsername(username) || typed.length === 0 || typed.length > 64) return false;
+    const key = this.practiceKey(username);
+    const stored = await this.redis.hget(key, 'h');
+    const digest = sha256(typed);
+    if (!stored || !constantTimeEqualHex(stored, digest)) return false;
+    return Number(await this.redis.eval(REDEEM_PRACTICE, 1, key, digest, String(this.now()))) === 1;
+  }
+
+  async revokePracticeResetToken(username: string): Promise<void> {
+    await this.redis.del(this.practiceKey(username));
+  }
+
+  async issueEnrollmentToken(patientId: string, opts: { ttlSeconds?: number } = {}): Promise<string> {
+    if (!patientId) throw new TypeError('patientId is required');
+    const token = randomCode(ENROLLMENT_TOKEN_LENGTH, TYPABLE_ALPHABET);
+    await this.issue('enroll', patientId, this.enrollPointerKey(patientId), opts.ttlSeconds ?? ENROLLMENT_TOKEN_TTL_SECONDS, {}, token);
+    return token;
+  }
+
+  async checkEnrollmentToken(token: string): Promise<{ patientId: string } | null> {
+    const typed = normaliseTypedToken(token ?? '');
+    if (!typed || typed.length > 64) return null;
+    const digest = sha256(typed);
+    const rec = await this.redis.hgetall(this.tokenKey(digest));
+    if (rec.kind !== 'enroll' || rec.state !== 'active' || !rec.subject || Number(rec.exp) <= this.now()) return null;
+    const pointer = await this.redis.get(this.enrollPointerKey(rec.subject));
+    if (!pointer || !constantTimeEqualHex(pointer, digest)) return null;
+    return { patientId: rec.subject };
+  }
+}
