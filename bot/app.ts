@@ -30,6 +30,7 @@ import { PracticeRequestDialog, PRACTICE_REQUEST_DIALOG } from '../dialogs/pract
 import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from '../dialogs/requestStatusDialog';
 import { PortalBot } from './portalBot';
 import { createServer } from './server';
+import { ResetPage } from './resetPage';
 
 export const KB_FILE = path.join(__dirname, '..', 'knowledge', 'faq.json');
 
@@ -129,7 +130,15 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     }
   };
 
-  const server = createServer({ adapter, bot, redis, logger });
+  const server = createServer({
+    adapter,
+    bot,
+    redis,
+    logger,
+    // Per-IP limits guard the pages patients' browsers open. /api/messages is not limited per IP: all
+    // channel traffic arrives from Azure Bot Service's few addresses; it is limited per conversation.
+    routes: [new ResetPage({ config, services, logger })],
+  });
 
   return {
     server,

@@ -4,7 +4,20 @@
  */
 import { ConfigError, loadConfig } from '../services/config';
 import { createLogger } from '../services/logger';
-import { createApp } from './app';
+import fs from 'node:fs';
+import { createApp, type App } from './app';
+import type { Logger } from '../services/logger';
+
+/** With the in-process store (no REDIS_URL), start with the demo practice so every flow can be tried. */
+async function importDemoAccounts(app: App, file: string, logger: Logger): Promise<void> {
+  if (!(await app.services.directory.isEmpty())) return;
+  if (!fs.existsSync(file)) {
+    logger.warn({ file }, 'demo accounts file not found; the embedded store starts empty');
+    return;
+  }
+  const counts = await app.services.directory.importPatients(JSON.parse(fs.readFileSync(file, 'utf8')));
+  logger.warn({ ...counts, file }, 'embedded store: imported the DEMO patients and accounts (see README)');
+}
 
 async function main(): Promise<void> {
   let config;
@@ -19,6 +32,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const app = createApp(config, logger);
+  if (app.embeddedRedis) await importDemoAccounts(app, config.demoAccountsFile, logger);
   const port = await app.listen(config.port);
   logger.info({ port, embeddedRedis: app.embeddedRedis, env: config.nodeEnv }, `portal help bot listening on port ${port}`);
 

@@ -20,8 +20,6 @@ export interface ServerDeps {
   redis: RedisClient;
   logger: Logger;
   routes?: RouteModule[];
-  /** Checked before each /api/messages request; false → 429. */
-  allowRequest?: (clientIp: string) => Promise<boolean>;
 }
 
 /** The client address as seen by this host (set `trust proxy` at the load balancer, not here). */
@@ -47,10 +45,6 @@ export function createServer(deps: ServerDeps): Server {
   server.post('/api/messages', async (req: Request, res: Response) => {
     const started = Date.now();
     try {
-      if (deps.allowRequest && !(await deps.allowRequest(clientIp(req)))) {
-        res.send(429, { error: 'Too many requests; slow down and try again shortly.' });
-        return;
-      }
       const problem = activityProblem(req.body);
       if (problem) {
         res.send(400, { error: problem });

@@ -36,8 +36,12 @@ interface FlowOptions {
   options?: Record<string, string>;
 }
 
+/** "I have my password reset token", "got the reset code from the office": start that flow directly. */
+const HAVE_RESET_TOKEN = /\b(have|got|received|gave me)\b.*\b(reset|password)\b.*\b(token|code)\b/i;
+const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
+
 /** "what's the status of my request", "any update on my request?" */
-const STATUS_QUESTION = /\b(status|update|progress|news)\b.*\brequest\b|\brequest\b.*\b(status|update|progress)\b/i;
+const STATUS_QUESTION = /\b(status|update|progress|news|check)\b.*\brequest\b|\brequest\b.*\b(status|update|progress)\b/i;
 
 /** What the main dialog needs from the knowledge base. */
 export interface FaqService {
@@ -100,6 +104,7 @@ export class MainDialog extends ComponentDialog {
     if (requestId || STATUS_QUESTION.test(text)) {
       return this.startFlow(step, 'request-status', requestId ? { requestId } : undefined);
     }
+    if (HAVE_RESET_TOKEN.test(text) && !LACKS.test(text)) return this.startFlow(step, 'reset-by-token');
     const started = process.hrtime.bigint();
     const decision = this.deps.faq.decide(text);
     this.deps.logger.info(

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../services/config';
 import { createLogger } from '../../services/logger';
-import { createApp, type App } from '../../bot/app';
+import { createApp, type App, type AppOptions } from '../../bot/app';
 import { connectTestRedis, deletePrefix, uniquePrefix } from './redis';
 import type Redis from 'ioredis';
 
@@ -27,7 +27,12 @@ export interface TestHost {
   stop(): Promise<void>;
 }
 
-export async function startHost(name: string, db: number, env: Record<string, string> = {}): Promise<TestHost> {
+export async function startHost(
+  name: string,
+  db: number,
+  env: Record<string, string> = {},
+  options: Omit<AppOptions, 'redis'> = {},
+): Promise<TestHost> {
   const prefix = uniquePrefix(name);
   const redis = connectTestRedis(db);
   const config = loadConfig({
@@ -40,7 +45,7 @@ export async function startHost(name: string, db: number, env: Record<string, st
   });
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const app = createApp(config, logger, { redis });
+  const app = createApp(config, logger, { ...options, redis });
   const port = await app.listen(0, '127.0.0.1');
   return {
     app,

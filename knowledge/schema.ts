@@ -1,0 +1,231 @@
+/**
+ * The knowledge-base file format (knowledge/faq.json) and its loader.
+ *
+ * The KB is data so that practice staff can reword an answer without touching code; the schema is strict so a
+ * typo in that data fails at start-up with a message that says which entry and which field to fix, instead of
+ * surfacing as a wrong answer to a patient.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../services/config';
+
+/** Self-service flows an answer may offer; the dialogs layer maps each to a dialog. */
+export const KB_ACTIONS = ['recover-username', 'reset-password', 'renew-token', 'reactivate', 'handoff'] as const;
+export type KbAction = (typeof KB_ACTIONS)[number];
+
+/** Values filled into `{name}` placeholders in answers and action prompts. */
+export interface KbPlaceholders {
+  practiceName: string;
+  practicePhone: string;
+  practiceHours: string;
+}
+const PLACEHOLDER_NAMES: readonly (keyof KbPlaceholders)[] = ['practiceName', 'practicePhone', 'practiceHours'];
+
+/** Entries the bot relies on by id (dialogs and tests refer to them); the file must define every one. */
+export const REQUIRED_IDS = [
+  'enroll',
+  'enroll-token-not-working',
+  'mobile-access',
+  'credential-policy',
+  'email-optional',
+  'recover-username',
+  'recover-username-without-email',
+  'change-username',
+  'reset-password',
+  'reset-password-without-email',
+  'account-blocked',
+  'handoff',
+  'greeting',
+  'help',
+  'cancel',
+  'emergency',
+] as const;
+
+const MAX_ANSWER_CHARS = 900;
+
+const EntrySchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and "-" (e.g. "reset-password")'),
+    kind: z.enum(['faq', 'intent'], { message: 'must be "faq" or "intent"' }),
+    title: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters (it is a button label)'),
+    questions: z.array(z.string().trim().min(2, 'must not be empty'), { message: 'must be a list of strings' }).min(2, 'must have at least 2 items'),
+    keywords: z.array(z.string().trim().min(1, 'must not be empty'), { message: 'must be a list of strings' }).min(1, 'must have at least 1 item'),
+    answer: z.string().trim().min(1, 'must not be empty').max(MAX_ANSWER_CHARS, `must be at most ${MAX_ANSWER_CHARS} characters`),
+    followUps: z.array(z.string(), { message: 'must be a list of entry ids' }).optional(),
+    action: z.enum(KB_ACTIONS, { message: `must be one of ${KB_ACTIONS.join(', ')}` }).optional(),
+    actionPrompt: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+  })
+  .strict();
+
+const OutOfScopeSchema = z
+  .object({
+    topic: z.string().trim().min(1),
+    terms: z.array(z.string().trim().min(1)).min(1, 'must have at least 1 item'),
+  })
+  .strict();
+
+const FileSchema = z
+  .object({
+    version: z.literal(1, { message: 'must be 1' }),
+    entries: z.array(z.unknown(), { message: 'must be a list' }).min(1, 'must have at least 1 item'),
+    emergencyPatterns: z.array(z.string().trim().min(2)).min(1, 'must have at least 1 item'),
+    outOfScope: z.array(OutOfScopeSchema),
+  })
+  .strict();
+
+export interface KbEntry {
+  id: string;
+  kind: 'faq' | 'intent';
+  /** Short button label (<= 40 characters). */
+  title: string;
+  /** Alternate phrasings patients use; the matcher indexes these. */
+  questions: string[];
+  /** Synonyms and key phrases; indexed like short questions. */
+  keywords: string[];
+  /** Plain text, placeholders already filled; may contain "\n". */
+  answer: string;
+  /** Ids of related entries to offer next (always present, possibly empty). */
+  followUps: string[];
+  action?: KbAction;
+  /** Question that offers `action` ("Would you like me to …?"), placeholders filled. */
+  actionPrompt?: string;
+}
+
+/** Words on one subject the bot cannot help with (billing, prescriptions…); the matcher uses them to say "no". */
+export interface OutOfScopeTopic {
+  topic: string;
+  terms: string[];
+}
+
+export interface KnowledgeBase {
+  entries: KbEntry[];
+  byId: ReadonlyMap<string, KbEntry>;
+  /** Emergency phrase patterns (normaliser phrase syntax: "a|b", "x_y", "~"); checked before anything else. */
+  emergencyPatterns: string[];
+  outOfScope: OutOfScopeTopic[];
+}
+
+/** A knowledge-base file that cannot be used; the message names the file, the entry and the field. */
+export class KnowledgeBaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KnowledgeBaseError';
+  }
+}
+
+/** Describes an entry for error messages: `entry "reset-password" (#9)`, or just `entry #9` without a usable id. */
+function entryLabel(raw: unknown, index: number): string {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.trim() ? `entry "${id}" (#${index + 1})` : `entry #${index + 1}`;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown field (check the spelling)`;
+  const field = issue.path.length ? issue.path.map(String).join('.') : '(entry)';
+  return `${field}: ${issue.message}`;
+}
+
+/** Fills `{practiceName}`-style placeholders; any other `{name}` is an error (a typo would reach patients). */
+function fillPlaceholders(text: string, values: KbPlaceholders, where: string): string {
+  return text.replace(/\{([^{}]*)\}/g, (_, name: string) => {
+    if (!(PLACEHOLDER_NAMES as readonly string[]).includes(name)) {
+      throw new KnowledgeBaseError(`${where}: unknown placeholder {${name}} (allowed: ${PLACEHOLDER_NAMES.map((p) => `{${p}}`).join(', ')})`);
+    }
+    return values[name as keyof KbPlaceholders];
+  });
+}
+
+function parseEntry(raw: unknown, index: number, source: string, values: KbPlaceholders): KbEntry {
+  const label = `${source}: ${entryLabel(raw, index)}`;
+  const parsed = EntrySchema.safeParse(raw);
+  if (!parsed.success) throw new KnowledgeBaseError(`${label}: ${formatIssue(parsed.error.issues[0])}`);
+  const e = parsed.data;
+  if (e.actionPrompt && !e.action) throw new KnowledgeBaseError(`${label}: actionPrompt: needs an "action" to offer`);
+  return {
+    id: e.id,
+    kind: e.kind,
+    title: e.title,
+    questions: e.questions,
+    keywords: e.keywords,
+    answer: fillPlaceholders(e.answer, values, `${label}: answer`),
+    followUps: e.followUps ?? [],
+    ...(e.action ? { action: e.action } : {}),
+    ...(e.actionPrompt ? { actionPrompt: fillPlaceholders(e.actionPrompt, values, `${label}: actionPrompt`) } : {}),
+  };
+}
+
+/** Cross-entry rules: unique ids, every required id present, follow-ups that point at real entries. */
+function checkEntries(entries: KbEntry[], source: string): void {
+  const seen = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const first = seen.get(e.id);
+    if (first !== undefined) throw new KnowledgeBaseError(`${source}: entry "${e.id}" (#${i + 1}): id: duplicates entry #${first + 1}`);
+    seen.set(e.id, i);
+  });
+  const missing = REQUIRED_IDS.filter((id) => !seen.has(id));
+  if (missing.length) throw new KnowledgeBaseError(`${source}: entries: missing required id(s) ${missing.map((m) => `"${m}"`).join(', ')}`);
+  entries.forEach((e, i) => {
+    e.followUps.forEach((f, j) => {
+      if (!seen.has(f)) throw new KnowledgeBaseError(`${source}: entry "${e.id}" (#${i + 1}): followUps.${j}: no entry has id "${f}"`);
+      if (f === e.id) throw new KnowledgeBaseError(`${source}: entry "${e.id}" (#${i + 1}): followUps.${j}: an entry cannot follow itself`);
+    });
+  });
+}
+
+/**
+ * Validates already-parsed KB data. `source` names it in error messages (usually the file path).
+ * @throws KnowledgeBaseError naming the entry (id and 1-based position) and the field.
+ */
+export function parseKnowledgeBase(data: unknown, placeholders: KbPlaceholders, source = 'knowledge base'): KnowledgeBase {
+  const file = FileSchema.safeParse(data);
+  if (!file.success) throw new KnowledgeBaseError(`${source}: ${formatIssue(file.error.issues[0])}`);
+  const entries = file.data.entries.map((raw, i) => parseEntry(raw, i, source, placeholders));
+  checkEntries(entries, source);
+  return {
+    entries,
+    byId: new Map(entries.map((e) => [e.id, e])),
+    emergencyPatterns: file.data.emergencyPatterns,
+    outOfScope: file.data.outOfScope,
+  };
+}
+
+/** Shows paths under the working directory as relative ("knowledge/faq.json"), others as given. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(file));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * Reads, validates and fills a KB file.
+ * @example loadKnowledgeBase(DEFAULT_KB_FILE, placeholdersFromConfig(loadConfig()))
+ * @throws KnowledgeBaseError e.g. `knowledge/faq.json: entry "reset-password" (#9): questions: must have at least 2 items`
+ */
+export function loadKnowledgeBase(file: string, placeholders: KbPlaceholders): KnowledgeBase {
+  const source = displayPath(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new KnowledgeBaseError(`${source}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new KnowledgeBaseError(`${source}: not valid JSON (${(err as Error).message})`);
+  }
+  return parseKnowledgeBase(data, placeholders, source);
+}
+
+/** The KB shipped with the bot. */
+export const DEFAULT_KB_FILE = path.join(__dirname, 'faq.json');
+
+/** Placeholder values from the practice configuration. */
+export function placeholdersFromConfig(config: Pick<Config, 'practice'>): KbPlaceholders {
+  return {
+    practiceName: config.practice.name,
+    practicePhone: config.practice.phone,
+    practiceHours: config.practice.hours.text,
+  };
+}

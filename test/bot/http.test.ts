@@ -1,0 +1,186 @@
+/**
+ * End to end over HTTP: the real host, real Redis, activities posted the way a channel posts them.
+ */
+import http from 'node:http';
+import { buttonsOf, Conversation, startHost, textOf, type TestHost } from '../helpers/host';
+import { loadConfig } from '../../services/config';
+import { createLogger } from '../../services/logger';
+import { createApp } from '../../bot/app';
+import Redis from 'ioredis';
+
+let host: TestHost;
+
+beforeAll(async () => {
+  host = await startHost('http', 10, { PRACTICE_NAME: 'Lakeside Clinic', PRACTICE_PHONE: '(555) 222-3333' });
+});
+afterAll(async () => {
+  await host.stop();
+});
+
+describe('conversation over expectReplies', () => {
+  it('welcomes a new web chat patient with the top tasks as buttons', async () => {
+    const replies = await new Conversation(host).join();
+    expect(textOf(replies)).toContain('Lakeside Clinic');
+    expect(buttonsOf(replies)).toEqual(['Recover my username', 'Reset my password', "My enrollment token doesn't work", 'Talk to a person']);
+  });
+
+  it('answers an FAQ from the knowledge base', async () => {
+    const replies = await new Conversation(host).say('do i need a different account to use the portal on my ipad');
+    expect(textOf(replies)).toMatch(/separate account/i);
+  });
+
+  it('fills practice details into answers', async () => {
+    const replies = await new Conversation(host).say('my enrollment token does not work');
+    const text = textOf(replies);
+    expect(text).toMatch(/new token/i);
+    expect(text).not.toMatch(/\{practice\w+\}/);
+  });
+
+  it('asks "did you mean" when two entries are close', async () => {
+    const replies = await new Conversation(host).say('forgot');
+    expect(textOf(replies)).toMatch(/did you mean/i);
+    const buttons = buttonsOf(replies);
+    expect(buttons.length).toBeGreaterThanOrEqual(3);
+    expect(buttons).toContain('Something else');
+  });
+
+  it('says honestly when a question is out of scope, and offers a person after two misses', async () => {
+    const c = new Conversation(host);
+    const first = textOf(await c.say('I need a refill on my blood pressure prescription'));
+    expect(first).toMatch(/don't have an answer/i);
+    const second = await c.say('what is the copay for a specialist visit');
+    expect(textOf(second)).toMatch(/talk to a person/i);
+    expect(buttonsOf(second)).toEqual(['Yes', 'No']);
+    const third = textOf(await c.say('yes'));
+    expect(third).toContain('(555) 222-3333');
+  });
+
+  it('answers emergencies with 911 before anything else, even inside a dialog', async () => {
+    const c = new Conversation(host);
+    expect(textOf(await c.say('I have crushing chest pain right now'))).toMatch(/911/);
+    await c.say('I forgot my password');
+    const replies = await c.say("i can't breathe");
+    expect(textOf(replies)).toMatch(/911/);
+  });
+
+  it('lets "cancel" stop a dialog and go back to the menu', async () => {
+    const c = new Conversation(host);
+    const offer = await c.say('how do I reset my password');
+    expect(buttonsOf(offer)).toEqual(['Yes', 'No']);
+    const cancelled = await c.say('cancel');
+    expect(textOf(cancelled)).toMatch(/stopped that/i);
+    expect(buttonsOf(cancelled)).toContain('Reset my password');
+  });
+
+  it('accepts typed words in place of a button', async () => {
+    const c = new Conversation(host);
+    await c.join();
+    const replies = await c.say('talk to a person');
+    expect(textOf(replies)).toContain('(555) 222-3333');
+  });
+});
+
+describe('channels', () => {
+  it('SMS gets numbered plain text and accepts the number as the answer', async () => {
+    const c = new Conversation(host, 'sms');
+    const menu = await c.say('hi');
+    expect(textOf(menu)).toMatch(/Reply 1 for Recover my username/);
+    expect(buttonsOf(menu)).toEqual([]);
+    const picked = await c.say('4');
+    expect(textOf(picked)).toContain('(555) 222-3333');
+  });
+
+  it('Teams gets a hero card with at most three buttons', async () => {
+    const c = new Conversation(host, 'msteams');
+    const replies = await c.join();
+    const card = replies.find((r) => r.attachments?.length)?.attachments?.[0];
+    expect(card?.contentType).toBe('application/vnd.microsoft.card.hero');
+    expect(card?.content.buttons).toHaveLength(3);
+    expect(card?.content.text).toContain('Talk to a person');
+  });
+});
+
+describe('malformed requests', () => {
+  const post = (body: string, type = 'application/json') =>
+    fetch(`${host.url}/api/messages`, { method: 'POST', headers: { 'content-type': type }, body });
+
+  it('rejects bad bodies with a 4xx and a short reason', async () => {
+    const c = new Conversation(host);
+    const cases: Array<[string, number, RegExp]> = [
+      ['{not json', 400, /json/i],
+      [JSON.stringify({ text: 'hi', conversation: { id: 'x' }, channelId: 'webchat', deliveryMode: 'expectReplies' }), 400, /type/],
+      [JSON.stringify({ type: 'message', text: 'hi', channelId: 'webchat', deliveryMode: 'expectReplies' }), 400, /conversation\.id/],
+      [JSON.stringify(c.activity({ type: 'message', text: 'x'.repeat(5001) })), 400, /5000/],
+      [JSON.stringify({ type: 'message', conversation: { id: 'x' }, channelId: 'webchat' }), 400, /serviceUrl/],
+      ['[1,2,3]', 400, /activity/],
+      [JSON.stringify(c.activity({ type: 'message', text: 'hi', padding: 'x'.repeat(300 * 1024) })), 413, /larger/],
+    ];
+    for (const [body, status, reason] of cases) {
+      const res = await post(body);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: string }).error).toMatch(reason);
+    }
+    const res = await post('hello', 'text/plain');
+    expect(res.status).toBe(400);
+    // The host is still serving.
+    expect(textOf(await c.say('hello'))).toBeTruthy();
+  });
+
+  it('reports health from Redis', async () => {
+    const ok = await fetch(`${host.url}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok' });
+
+    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, enableOfflineQueue: false });
+    deadRedis.on('error', () => undefined);
+    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' });
+    const app = createApp(config, createLogger('silent'), { redis: deadRedis });
+    const port = await app.listen(0, '127.0.0.1');
+    const down = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(down.status).toBe(503);
+    await app.close();
+    deadRedis.disconnect();
+  });
+});
+
+describe('concurrency', () => {
+  it('runs simultaneous turns of one conversation one at a time: no step lost or run twice', async () => {
+    const c = new Conversation(host);
+    const n = 8;
+    const all = await Promise.all(Array.from({ length: n }, (_, i) => c.say(`what is the weather like on planet ${i}`)));
+    const texts = all.map(textOf);
+    // Serialised: exactly one first miss, then n-1 "still don't know" replies.
+    expect(texts.filter((t) => /don't have an answer/i.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /still don't know/i.test(t))).toHaveLength(n - 1);
+    const raw = await host.redis.hget(`${host.prefix}:{conv:webchat/${c.id}}:state`, 'doc');
+    expect(JSON.parse(raw ?? '{}').session.misses).toBe(n);
+  });
+});
+
+describe('normal delivery', () => {
+  it('posts replies to the activity serviceUrl', async () => {
+    const received: Array<{ url: string; body: { text?: string } }> = [];
+    const connector = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (d) => (data += d));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', body: JSON.parse(data || '{}') });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `r${received.length}` }));
+      });
+    });
+    await new Promise<void>((r) => connector.listen(0, '127.0.0.1', () => r()));
+    const port = (connector.address() as { port: number }).port;
+    const c = new Conversation(host);
+    const { status } = await c.post({
+      ...c.activity({ type: 'message', text: 'can I use the portal on my phone', id: 'incoming-1' }),
+      deliveryMode: undefined,
+      serviceUrl: `http://127.0.0.1:${port}`,
+    });
+    expect(status).toBe(200);
+    expect(received.length).toBeGreaterThan(0);
+    expect(received[0].url).toBe(`/v3/conversations/${c.id}/activities/incoming-1`);
+    expect(received.map((r) => r.body.text ?? '').join(' ')).toMatch(/separate account/i);
+    connector.close();
+  });
+});

@@ -1,0 +1,53 @@
+import { matchChoice, renderReply, splitText, SMS_MAX_LENGTH, type Choice } from '../../bot/render';
+
+const choices: Choice[] = [
+  { label: 'Recover my username', value: 'Recover my username', synonyms: ['username'] },
+  { label: 'Reset my password', value: 'Reset my password' },
+  { label: 'My token does not work', value: 'My token does not work' },
+  { label: 'Talk to a person', value: 'Talk to a person' },
+];
+
+describe('channel rendering', () => {
+  it('gives web chat suggested actions', () => {
+    const [a] = renderReply('webchat', { text: 'Pick one', choices });
+    expect(a.text).toBe('Pick one');
+    expect(a.suggestedActions?.actions.map((x) => x.title)).toEqual(choices.map((c) => c.label));
+    expect(a.suggestedActions?.actions[0]).toMatchObject({ type: 'imBack', value: 'Recover my username' });
+  });
+
+  it('gives Teams a hero card with at most 3 actions and names the rest in text', () => {
+    const [a] = renderReply('msteams', { text: 'Pick one', choices });
+    const card = a.attachments?.[0];
+    expect(card?.contentType).toBe('application/vnd.microsoft.card.hero');
+    const content = card?.content as { text: string; buttons: Array<{ title: string }> };
+    expect(content.buttons).toHaveLength(3);
+    expect(content.text).toContain('Talk to a person');
+    expect(a.suggestedActions).toBeUndefined();
+  });
+
+  it('gives SMS plain numbered text, no buttons', () => {
+    const [a] = renderReply('sms', { text: 'Pick one', choices });
+    expect(a.text).toBe('Pick one\n\nReply 1 for Recover my username\nReply 2 for Reset my password\nReply 3 for My token does not work\nReply 4 for Talk to a person');
+    expect(a.suggestedActions).toBeUndefined();
+    expect(a.attachments).toBeUndefined();
+  });
+
+  it('splits long SMS into parts of at most 1,600 characters without losing words', () => {
+    const paragraph = 'word '.repeat(250).trim();
+    const text = [paragraph, paragraph, paragraph].join('\n\n');
+    const parts = renderReply('sms', { text }).map((p) => p.text ?? '');
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
+    expect(parts.join(' ').split(/\s+/).length).toBe(750);
+    expect(splitText('x'.repeat(4000))).toHaveLength(3);
+  });
+
+  it('accepts a number, the words, a button value or a synonym as the answer', () => {
+    expect(matchChoice('2', choices)?.label).toBe('Reset my password');
+    expect(matchChoice(' #2 ', choices)?.label).toBe('Reset my password');
+    expect(matchChoice('reset my password!', choices)?.label).toBe('Reset my password');
+    expect(matchChoice('Username', choices)?.label).toBe('Recover my username');
+    expect(matchChoice('9', choices)).toBeUndefined();
+    expect(matchChoice('something else entirely', choices)).toBeUndefined();
+  });
+});

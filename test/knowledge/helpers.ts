@@ -1,0 +1,30 @@
+/** Shared fixtures for the knowledge tests: the real KB with fixed placeholder values (no environment needed). */
+import fs from 'node:fs';
+import { DEFAULT_KB_FILE, loadKnowledgeBase, type KbPlaceholders, type KnowledgeBase } from '../../knowledge/schema';
+import { createMatcher, type Matcher } from '../../knowledge/matcher';
+
+export const PLACEHOLDERS: KbPlaceholders = {
+  practiceName: 'Riverside Family Practice',
+  practicePhone: '(555) 010-0100',
+  practiceHours: 'Mon-Fri 08:00-17:00',
+};
+
+let kb: KnowledgeBase | undefined;
+let matcher: Matcher | undefined;
+
+/** The shipped knowledge base, loaded once per test file. */
+export function realKb(): KnowledgeBase {
+  kb ??= loadKnowledgeBase(DEFAULT_KB_FILE, PLACEHOLDERS);
+  return kb;
+}
+
+/** A matcher over the shipped knowledge base, built once per test file. */
+export function realMatcher(): Matcher {
+  matcher ??= createMatcher(realKb());
+  return matcher;
+}
+
+/** The raw JSON of the shipped KB, for tests that break a copy of it. */
+export function rawKb(): { version: number; entries: Record<string, unknown>[]; emergencyPatterns: string[]; outOfScope: { topic: string; terms: string[] }[] } {
+  return JSON.parse(fs.readFileSync(DEFAULT_KB_FILE, 'utf8'));
+}
