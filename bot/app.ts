@@ -155,8 +155,13 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       });
     },
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting; idle keep-alive sockets are closed now, requests in flight finish first.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections();
+      await closed;
+      logger.debug('http server closed');
       await services.mailer.close();
+      logger.debug('mail worker closed');
       if (!options.redis) await redis.quit().catch(() => undefined);
     },
   };

@@ -150,11 +150,24 @@ export class BullOutbox implements Outbox {
   }
 
   async close(): Promise<void> {
-    // Worker.close() waits for the job being delivered to finish before it disconnects.
-    if (this.worker) await this.worker.close();
-    await this.queue.close();
+    // Worker.close() waits for the job being delivered to finish before it disconnects. With Redis
+    // unreachable it would wait forever, so after CLOSE_TIMEOUT_MS the connections are simply dropped
+    // (nothing is lost: undelivered jobs stay in Redis for the next worker).
+    const graceful = (async () => {
+      if (this.worker) await this.worker.close();
+      await this.queue.close();
+      return true;
+    })();
+    const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS));
+    if (!(await Promise.race([graceful, timedOut]))) {
+      // Not awaited: with no connection ever made these promises may never settle.
+      void Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]);
+    }
   }
 }
+
+/** How long `close()` waits for a graceful stop before dropping the Redis connections. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 interface MemoryEntry {
   /** Dropped once delivered (or given up), like BullMQ's removeOnComplete. */

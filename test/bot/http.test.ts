@@ -3,9 +3,7 @@
  */
 import http from 'node:http';
 import { buttonsOf, Conversation, startHost, textOf, type TestHost } from '../helpers/host';
-import { loadConfig } from '../../services/config';
-import { createLogger } from '../../services/logger';
-import { createApp } from '../../bot/app';
+import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 
 let host: TestHost;
@@ -37,7 +35,7 @@ describe('conversation over expectReplies', () => {
   });
 
   it('asks "did you mean" when two entries are close', async () => {
-    const replies = await new Conversation(host).say('forgot');
+    const replies = await new Conversation(host).say('token');
     expect(textOf(replies)).toMatch(/did you mean/i);
     const buttons = buttonsOf(replies);
     expect(buttons.length).toBeGreaterThanOrEqual(3);
@@ -126,20 +124,48 @@ describe('malformed requests', () => {
     expect(textOf(await c.say('hello'))).toBeTruthy();
   });
 
-  it('reports health from Redis', async () => {
+  it('reports health from Redis: 503 while Redis is down, 200 again once it is back', async () => {
     const ok = await fetch(`${host.url}/healthz`);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: 'ok' });
 
-    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true, enableOfflineQueue: false });
-    deadRedis.on('error', () => undefined);
-    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' });
-    const app = createApp(config, createLogger('silent'), { redis: deadRedis });
-    const port = await app.listen(0, '127.0.0.1');
-    const down = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(down.status).toBe(503);
-    await app.close();
-    deadRedis.disconnect();
+    // A Redis of this test's own that it can stop and start.
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const startRedis = async () => {
+      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      for (let i = 0; i < 50; i += 1) {
+        if (await probe.ping().then(() => true, () => false)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      probe.disconnect();
+      return child;
+    };
+    const stopRedis = (child: ChildProcess) => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+
+    let server = await startRedis();
+    const own = await startHost('health', 10, { REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      expect((await fetch(`${own.url}/healthz`)).status).toBe(200);
+      await stopRedis(server);
+      const down = await fetch(`${own.url}/healthz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({ status: 'unavailable' });
+      server = await startRedis();
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i += 1) {
+        status = (await fetch(`${own.url}/healthz`)).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(200);
+    } finally {
+      await own.app.close();
+      own.redis.disconnect();
+      await stopRedis(server);
+    }
   });
 });
 

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { createApp, type App, type AppOptions } from '../../bot/app';
-import { connectTestRedis, deletePrefix, uniquePrefix } from './redis';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 
 export interface ReplyActivity {
   type: string;
@@ -34,11 +34,12 @@ export async function startHost(
   options: Omit<AppOptions, 'redis'> = {},
 ): Promise<TestHost> {
   const prefix = uniquePrefix(name);
-  const redis = connectTestRedis(db);
+  const redisUrl = env.REDIS_URL ?? `${TEST_REDIS_URL}/${db}`;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
-    REDIS_URL: `redis://127.0.0.1:6379/${db}`,
+    REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     PRACTICE_HOURS: 'Mon-Sun 00:00-23:59',
     ...env,

@@ -56,7 +56,7 @@ describe('the shipped knowledge base', () => {
     expect(action('reset-password')).toBe('reset-password');
     expect(action('reset-password-without-email')).toBe('reset-password');
     expect(action('enroll-token-not-working')).toBe('renew-token');
-    expect(action('account-blocked')).toBe('handoff');
+    expect(action('account-blocked')).toBe('reactivate');
     expect(action('handoff')).toBe('handoff');
     expect(kb.byId.get('recover-username')?.actionPrompt).toMatch(/^Would you like me to/);
   });
