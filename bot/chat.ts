@@ -7,7 +7,7 @@
  * Teams, typing a button's number presses it; on SMS the number itself is sent, as a phone would.
  */
 import { randomUUID } from 'node:crypto';
-import readline from 'node:readline/promises';
+import readline from 'node:readline';
 import { z } from 'zod';
 
 const Args = z.object({
@@ -80,14 +80,20 @@ async function main(): Promise<void> {
   if (args.channel !== 'sms') {
     await post({ type: 'conversationUpdate', membersAdded: [{ id: base.from.id }, { id: base.recipient.id }] });
   }
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  rl.on('close', () => process.exit(0));
-  for (;;) {
-    const line = (await rl.question('you> ')).trim();
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  rl.setPrompt('you> ');
+  const prompt = () => process.stdin.isTTY && rl.prompt();
+  prompt();
+  // Lines typed (or piped) while a reply is on its way are buffered by the iterator, not lost.
+  for await (const raw of rl) {
+    const line = raw.trim();
     if (line === 'quit' || line === 'exit') break;
-    if (!line) continue;
-    const pressed = args.channel !== 'sms' && /^\d+$/.test(line) ? buttons[Number(line) - 1] : undefined;
-    await post({ type: 'message', text: pressed ? pressed.value : line });
+    if (line) {
+      if (!process.stdin.isTTY) console.log(`you> ${line}`);
+      const pressed = args.channel !== 'sms' && /^\d+$/.test(line) ? buttons[Number(line) - 1] : undefined;
+      await post({ type: 'message', text: pressed ? pressed.value : line });
+    }
+    prompt();
   }
   rl.close();
 }

@@ -10,14 +10,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { z } from 'zod';
-import { RedisAuditLog, type AuditEvent, type AuditLog } from '../audit';
+import type { AuditEvent, AuditLog } from '../audit';
+import { createAccountServices } from '../accountServices';
 import { ConfigError, loadConfig, readEnvFile, type Config } from '../config';
-import { foldName, ImportError, RedisPortalDirectory, type PortalDirectory } from '../directory';
+import { foldName, ImportError, type PortalDirectory } from '../directory';
 import { createLogger } from '../logger';
-import type { Mailer, MailMessage } from '../mail';
-import { createRedis, Keys } from '../redis';
-import { parseRequestId, RedisRequestQueue, type PracticeRequest, type RequestQueue } from '../requests';
-import { RedisTokenService, type TokenService } from '../tokens';
+import type { MailMessage } from '../mail';
+import { createRedis } from '../redis';
+import { parseRequestId, type PracticeRequest, type RequestQueue } from '../requests';
+import type { TokenService } from '../tokens';
 
 /** What the CLI needs to send mail; the mailer's `send` fits (`services/mail`). */
 export type SendMail = (msg: { to: string; template: string; data: Record<string, string>; idempotencyKey: string }) => Promise<void>;
@@ -461,24 +462,13 @@ export async function buildAdminServices(
   // Logs go to stderr so a token stays the last line of stdout.
   const logger = createLogger(config.logLevel, pino.destination(2));
   const { redis } = createRedis({ url: config.redisUrl, logger });
-  const keys = new Keys(config.keyPrefix);
-  let mailer: Mailer | undefined;
+  const services = createAccountServices({ config, redis, embedded: false, logger });
   return {
-    directory: new RedisPortalDirectory({ redis, keys, logger }),
-    tokens: new RedisTokenService({ redis, keys }),
-    requests: new RedisRequestQueue({ redis, keys, logger }),
-    audit: new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger }),
-    sendMail: async (msg) => {
-      // Loaded on first use: only `requests:resolve` sends mail, and the mailer pulls in BullMQ and SMTP.
-      if (!mailer) {
-        const { createMailer } = await import('../mail');
-        mailer = createMailer({ config, redis, embedded: false, logger });
-      }
-      // The mailer validates the template name and data itself.
-      await mailer.send(msg as MailMessage);
-    },
+    ...services,
+    // The mailer validates the template name and data itself; the worker in the bot host delivers.
+    sendMail: (msg) => services.mailer.send(msg as MailMessage),
     close: async () => {
-      await mailer?.close().catch(() => undefined);
+      await services.mailer.close().catch(() => undefined);
       await redis.quit().catch(() => undefined);
     },
   };
