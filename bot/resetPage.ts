@@ -28,6 +28,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
+/** Rules the page's script cannot check (it knows no common-password list, username or last name). */
+const SERVER_ONLY_RULES = new Set(['not-common', 'no-username', 'no-last-name']);
+
 const ResetForm = z.object({
   token: z.string().min(1).max(200),
   password: z.string().max(1000),
@@ -175,7 +178,13 @@ export class ResetPage implements RouteModule {
   private form(token: string, attempt: { policy: ReturnType<typeof checkPasswordPolicy>; matches: boolean; problems: string[] } | null): string {
     const rules = attempt ? attempt.policy.rules : PASSWORD_RULES.map((r) => ({ ...r, ok: false }));
     const items = [...rules, { id: 'match', label: 'Both passwords match', ok: attempt?.matches ?? false }]
-      .map((r) => `    <li data-rule="${escapeHtml(r.id)}" class="${r.ok ? 'ok' : 'bad'}"><span class="mark">${r.ok ? '✓' : '✗'}</span>${escapeHtml(r.label)}</li>`)
+      .map((r) => {
+        // Before a submit, rules only the server can check are shown as pending, not failed.
+        const pending = !attempt && SERVER_ONLY_RULES.has(r.id);
+        const [cls, mark] = pending ? ['pending', '•'] : r.ok ? ['ok', '✓'] : ['bad', '✗'];
+        const label = pending ? `${r.label} (checked when you submit)` : r.label;
+        return `    <li data-rule="${escapeHtml(r.id)}" class="${cls}"><span class="mark">${mark}</span>${escapeHtml(label)}</li>`;
+      })
       .join('\n');
     const error = attempt ? `<div class="error" role="alert">${attempt.problems.map(escapeHtml).join('<br>')}</div>` : '';
     return fill(this.templates.form, { baseUrl: this.deps.config.publicBaseUrl, token, rules: items, error });

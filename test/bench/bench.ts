@@ -31,6 +31,7 @@ import { loadDefaultKnowledgeBase } from '../../knowledge/load';
 import { createMatcher, type Decision } from '../../knowledge/matcher';
 import { parseEvalFile } from '../../knowledge/eval';
 import { buttonsOf, Conversation, startHost, textOf, type ReplyActivity, type TestHost } from '../helpers/host';
+import { deletePrefix } from '../helpers/redis';
 
 const REPO = path.join(__dirname, '..', '..');
 const EVAL_FILE = path.join(REPO, 'knowledge', 'eval', 'portal-eval.jsonl');
@@ -148,7 +149,9 @@ function shuffled<T>(items: readonly T[], seed = 42): T[] {
 
 const t0 = performance.now();
 const elapsed = () => performance.now() - t0;
-const budgetLeft = () => SOFT_BUDGET_MS - elapsed();
+/** Set by the watchdog and on signals: every scenario stops starting turns. */
+let aborted = false;
+const budgetLeft = () => (aborted ? -1 : SOFT_BUDGET_MS - elapsed());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class TimeoutError extends Error {}
@@ -219,7 +222,9 @@ interface ScenarioResult {
   unexpected: number;
   firstError?: string;
   truncated: boolean;
+  /** Set when the scenario ends; while it runs, the report uses the time since `startedAt`. */
   wallMs: number;
+  startedAt?: number;
   latencies: number[];
 }
 
@@ -247,6 +252,7 @@ async function timedSay(c: Conversation, text: string, r: ScenarioResult, extra?
 /** Runs `workers` loops in parallel, each calling `job(worker)` until it returns false or the budget is spent. */
 async function runWorkers(workers: number, r: ScenarioResult, job: (worker: number) => Promise<boolean>): Promise<void> {
   const start = performance.now();
+  r.startedAt = start;
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (;;) {
@@ -261,7 +267,8 @@ async function runWorkers(workers: number, r: ScenarioResult, job: (worker: numb
   r.wallMs = performance.now() - start;
 }
 
-async function benchFaq(host: TestHost, texts: readonly string[], turns: number, concurrency: number): Promise<ScenarioResult> {
+/** Fills `r` as it goes, so a run stopped by the watchdog still reports what it measured. */
+async function benchFaq(host: TestHost, texts: readonly string[], turns: number, concurrency: number, r: ScenarioResult): Promise<void> {
   const mix = shuffled(texts);
   // Warm-up: JIT, keep-alive sockets, Redis connections. Not counted.
   const warm = new Conversation(host);
@@ -269,7 +276,6 @@ async function benchFaq(host: TestHost, texts: readonly string[], turns: number,
   for (let i = 0; i < Math.min(WARMUP_TURNS, turns) && budgetLeft() > 0; i += 1) await timedSay(warm, mix[i % mix.length], warmResult);
   if (warmResult.errors) throw new Error(`warm-up turns failed: ${warmResult.firstError}`);
 
-  const r = newScenario(turns);
   let next = 0;
   const conversations: Array<{ c: Conversation; used: number }> = [];
   await runWorkers(Math.min(concurrency, turns), r, async (w) => {
@@ -283,7 +289,6 @@ async function benchFaq(host: TestHost, texts: readonly string[], turns: number,
     if (replies && replies.length === 0) r.unexpected += 1;
     return true;
   });
-  return r;
 }
 
 interface FlowResult extends ScenarioResult {
@@ -296,8 +301,8 @@ interface FlowResult extends ScenarioResult {
   mailDrainMs: number | null;
 }
 
-async function benchFlow(host: TestHost, outboxDir: string, flows: number, concurrency: number): Promise<FlowResult> {
-  const r: FlowResult = {
+function newFlowScenario(flows: number): FlowResult {
+  return {
     ...newScenario(flows * 3),
     flowsPlanned: flows,
     flowsDone: 0,
@@ -307,6 +312,9 @@ async function benchFlow(host: TestHost, outboxDir: string, flows: number, concu
     mailsWritten: 0,
     mailDrainMs: null,
   };
+}
+
+async function benchFlow(host: TestHost, outboxDir: string, flows: number, concurrency: number, r: FlowResult): Promise<void> {
   let next = 0;
   await runWorkers(Math.min(concurrency, flows), r, async () => {
     const i = next;
@@ -348,9 +356,8 @@ async function benchFlow(host: TestHost, outboxDir: string, flows: number, concu
   const drainStart = performance.now();
   const countMails = () => (fs.existsSync(outboxDir) ? fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).length : 0);
   const drainUntil = Math.min(MAIL_DRAIN_TIMEOUT_MS, Math.max(0, HARD_LIMIT_MS - 10_000 - elapsed()));
-  while ((r.mailsWritten = countMails()) < r.mailsExpected && performance.now() - drainStart < drainUntil) await sleep(20);
+  while ((r.mailsWritten = countMails()) < r.mailsExpected && !aborted && performance.now() - drainStart < drainUntil) await sleep(20);
   if (r.mailsWritten >= r.mailsExpected) r.mailDrainMs = performance.now() - drainStart;
-  return r;
 }
 
 // ---------------------------------------------------------------------------------------------- report
@@ -358,17 +365,21 @@ async function benchFlow(host: TestHost, outboxDir: string, flows: number, concu
 type Report = ReturnType<typeof buildReport>;
 
 function buildReport(args: Args, matcher: ReturnType<typeof benchMatcher>, faq: ScenarioResult | null, flow: FlowResult | null, note?: string) {
-  const http = (r: ScenarioResult) => ({
-    planned: r.planned,
-    done: r.done,
-    errors: r.errors,
-    unexpected: r.unexpected,
-    ...(r.firstError ? { firstError: r.firstError } : {}),
-    truncated: r.truncated,
-    wallMs: round(r.wallMs, 1),
-    turnsPerSecond: round(r.done / (r.wallMs / 1000), 1),
-    latencyMs: roundStats(stats(r.latencies), 2),
-  });
+  const wallOf = (r: ScenarioResult) => r.wallMs || (r.startedAt === undefined ? 0 : performance.now() - r.startedAt);
+  const http = (r: ScenarioResult) => {
+    const wallMs = wallOf(r);
+    return {
+      planned: r.planned,
+      done: r.done,
+      errors: r.errors,
+      unexpected: r.unexpected,
+      ...(r.firstError ? { firstError: r.firstError } : {}),
+      truncated: r.truncated || (aborted && r.wallMs === 0),
+      wallMs: round(wallMs, 1),
+      turnsPerSecond: wallMs > 0 ? round(r.done / (wallMs / 1000), 1) : null,
+      latencyMs: roundStats(stats(r.latencies), 2),
+    };
+  };
   const sortedBuilds = [...matcher.builds].sort((a, b) => a - b);
   return {
     benchmark: 'portal-help-bot',
@@ -393,7 +404,7 @@ function buildReport(args: Args, matcher: ReturnType<typeof benchMatcher>, faq: 
           concurrency: Math.min(args.concurrency, flow.flowsPlanned),
           flowsPlanned: flow.flowsPlanned,
           flowsDone: flow.flowsDone,
-          flowsPerSecond: round(flow.flowsDone / (flow.wallMs / 1000), 1),
+          flowsPerSecond: wallOf(flow) > 0 ? round(flow.flowsDone / (wallOf(flow) / 1000), 1) : null,
           ...http(flow),
           stepLatencyMs: {
             ask: roundStats(stats(flow.steps.ask), 2),
@@ -423,7 +434,7 @@ function formatTable(rep: Report): string {
   row('decide() ms', `${lat(m.decide.latencyMs, 3)}  (n=${m.decide.latencyMs.n}, ${m.evalTexts} texts × ${m.decide.passes})`);
   row('decide() rate', `${m.decide.perSecond ?? '-'} /s on one core`);
   const http = (name: string, s: NonNullable<Report['faq']> | NonNullable<Report['flow']>) => {
-    lines.push(`${name}${s.truncated ? '  [TRUNCATED: time budget]' : ''}`);
+    lines.push(`${name}${s.truncated ? '  [TRUNCATED]' : ''}`);
     row('turns', `${s.done}/${s.planned} in ${f(s.wallMs === null ? null : s.wallMs / 1000)} s  → ${f(s.turnsPerSecond, 1)} turns/s  (c=${s.concurrency})`);
     row('turn latency ms', lat(s.latencyMs));
     if (s.errors || s.unexpected) row('problems', `errors ${s.errors}  unexpected ${s.unexpected}${s.firstError ? `  first: ${s.firstError}` : ''}`);
@@ -467,37 +478,59 @@ async function main(): Promise<number> {
 
   const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-bench-outbox-'));
   let host: TestHost | undefined;
-  let stopped = false;
-  const cleanup = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (host) await within(host.stop(), 5000, 'host stop').catch((err: Error) => process.stderr.write(`bench: cleanup: ${err.message}\n`));
-    fs.rmSync(outboxDir, { recursive: true, force: true });
+  let cleaning: Promise<void> | undefined;
+  /** Idempotent: every caller waits for the same single cleanup. */
+  const cleanup = () => (cleaning ??= doCleanup());
+  const doCleanup = async () => {
+    try {
+      if (host) {
+        const h = host;
+        await within(h.stop(), 5000, 'host stop').catch(async (err: Error) => {
+          // The host did not close in time (turns still in flight): delete the bench's keys directly.
+          process.stderr.write(`bench: cleanup: ${err.message}; deleting keys directly\n`);
+          await within(deletePrefix(h.redis, h.prefix), 2000, 'deleting bench keys').catch((e: Error) => process.stderr.write(`bench: cleanup: ${e.message}\n`));
+          h.redis.disconnect();
+        });
+      }
+    } finally {
+      fs.rmSync(outboxDir, { recursive: true, force: true });
+    }
   };
 
   let faq: ScenarioResult | null = null;
   let flow: FlowResult | null = null;
   let note: string | undefined;
+  let interrupted = false;
+  let emitted = false;
   const emit = () => {
+    if (emitted) return;
+    emitted = true;
     const rep = buildReport(args, matcher, faq, flow, note);
     process.stdout.write(args.json ? `${JSON.stringify(rep)}\n` : `${formatTable(rep)}\n`);
   };
 
   // Hard stop: whatever is still running at HARD_LIMIT_MS, clean up (bounded) and exit.
   const watchdog = setTimeout(() => {
-    note = `stopped by the ${HARD_LIMIT_MS / 1000} s limit`;
-    void within(cleanup(), 4000, 'cleanup')
+    aborted = true;
+    note = `stopped by the ${HARD_LIMIT_MS / 1000} s limit; figures are partial`;
+    void within(cleanup(), 8000, 'cleanup')
       .catch(() => undefined)
       .finally(() => {
         emit();
         process.exit(0);
       });
-  }, Math.max(0, HARD_LIMIT_MS - 5000 - elapsed()));
+  }, Math.max(0, HARD_LIMIT_MS - 10_000 - elapsed()));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void within(cleanup(), 4000, 'cleanup')
+      aborted = true;
+      interrupted = true;
+      note = `interrupted by ${signal}; figures are partial`;
+      void within(cleanup(), 8000, 'cleanup')
         .catch(() => undefined)
-        .finally(() => process.exit(130));
+        .finally(() => {
+          emit();
+          process.exit(130);
+        });
     });
   }
 
@@ -521,12 +554,14 @@ async function main(): Promise<number> {
     await host.app.services.directory.importPatients(JSON.parse(fs.readFileSync(FIXTURE_FILE, 'utf8')));
 
     log(`faq: ${args.turns} turns, concurrency ${args.concurrency}`);
-    faq = await benchFaq(host, texts, args.turns, args.concurrency);
+    faq = newScenario(args.turns);
+    await benchFaq(host, texts, args.turns, args.concurrency, faq);
     if (budgetLeft() > 0) {
       const flows = Math.ceil(args.turns / 3);
       log(`flow: ${flows} username-recovery flows, concurrency ${args.concurrency}`);
-      flow = await benchFlow(host, outboxDir, flows, args.concurrency);
-    } else note = 'flow scenario skipped: time budget spent';
+      flow = newFlowScenario(flows);
+      await benchFlow(host, outboxDir, flows, args.concurrency, flow);
+    } else if (!aborted) note = 'flow scenario skipped: time budget spent';
   } catch (err) {
     clearTimeout(watchdog);
     process.stderr.write(`bench: ${(err as Error).message}\n`);
@@ -537,7 +572,7 @@ async function main(): Promise<number> {
   await cleanup();
   clearTimeout(watchdog);
   emit();
-  return 0;
+  return interrupted ? 130 : 0;
 }
 
 main().then(

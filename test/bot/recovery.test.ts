@@ -148,6 +148,7 @@ describe('password reset by emailed link', () => {
     const html = await page.text();
     expect(html).toContain(`action="${PUBLIC_BASE}/reset"`);
     expect(html).toMatch(/✗<\/span>At least one number/);
+    expect(html).toMatch(/class="pending"><span class="mark">•<\/span>Not a commonly used password/);
     expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
 
     const weak = await submitReset(token, 'password1');

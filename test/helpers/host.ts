@@ -47,7 +47,7 @@ export async function startHost(
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const app = createApp(config, logger, { ...options, redis });
-  const port = await app.listen(0, '127.0.0.1');
+  const port = await app.listen(Number(env.PORT ?? 0), '127.0.0.1');
   return {
     app,
     url: `http://127.0.0.1:${port}`,
