@@ -98,6 +98,6 @@ export class PortalBot extends ActivityHandler {
       await say(context, 'Please type your question, for example "I forgot my password".');
       return;
     }
-    await dc.beginDialog(MAIN_DIALOG, { text } satisfies MainOptions);
+    await dc.beginDialog(MAIN_DIALOG, {} satisfies MainOptions);
   }
 }

@@ -55,7 +55,9 @@ export function renderReply(channelId: string | undefined, reply: BotReply): Par
   const choices = reply.choices ?? [];
   switch (channelKind(channelId)) {
     case 'sms': {
-      const list = choices.map((c, i) => `Reply ${i + 1} for ${c.label}`).join('\n');
+      // A yes/no question reads "Reply YES or NO", so it never clashes with a numbered list in the answer.
+      const yesNo = choices.length === 2 && choices[0].label === 'Yes' && choices[1].label === 'No';
+      const list = yesNo ? 'Reply YES or NO' : choices.map((c, i) => `Reply ${i + 1} for ${c.label}`).join('\n');
       const full = list ? `${reply.text}\n\n${list}` : reply.text;
       return splitText(full).map((part) => MessageFactory.text(part));
     }

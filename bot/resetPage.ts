@@ -77,7 +77,8 @@ export class ResetPage implements RouteModule {
     server.get('/reset', async (req: Request, res: Response) => this.guard(req, res, () => this.showForm(req, res)));
     server.post('/reset', async (req: Request, res: Response) => this.guard(req, res, () => this.submit(req, res)));
     server.get('/reset/assets/:file', async (req: Request, res: Response) => {
-      const asset = this.assets[String(req.params?.file ?? '')];
+      const file = String(req.params?.file ?? '');
+      const asset = Object.hasOwn(this.assets, file) ? this.assets[file] : undefined;
       if (!asset) return this.send(res, 404, 'text/plain; charset=utf-8', 'Not found');
       return this.send(res, 200, asset.type, asset.body);
     });
@@ -99,8 +100,8 @@ export class ResetPage implements RouteModule {
 
   private async showForm(req: Request, res: Response): Promise<void> {
     const token = typeof req.query?.token === 'string' ? req.query.token : '';
-    const info = token ? await this.deps.services.tokens.inspectResetLink(token) : { state: 'unknown' as const };
-    if (info.state !== 'valid') return this.linkProblem(res, info.state);
+    const info = token ? await this.deps.services.tokens.inspectResetLink(token) : { state: 'unknown' as const, username: undefined };
+    if (info.state !== 'valid') return this.linkProblem(res, info.state, info.username);
     this.page(res, 200, 'Choose a new password', this.form(token, null));
   }
 
@@ -113,10 +114,10 @@ export class ResetPage implements RouteModule {
     const { token, password, confirm } = parsed.data;
     const { tokens, directory, audit } = this.deps.services;
     const info = await tokens.inspectResetLink(token);
-    if (info.state !== 'valid' || !info.username) return this.linkProblem(res, info.state);
+    if (info.state !== 'valid' || !info.username) return this.linkProblem(res, info.state, info.username);
 
     const match = await directory.findByUsername(info.username);
-    if (!match) return this.linkProblem(res, 'unknown');
+    if (!match) return this.linkProblem(res, 'unknown', info.username);
     const policy = checkPasswordPolicy(password, { username: match.account.username, lastName: match.patient.lastName });
     const problems: string[] = [];
     if (!policy.ok) problems.push('Your new password does not meet every rule below yet.');
@@ -127,13 +128,18 @@ export class ResetPage implements RouteModule {
     }
 
     const consumed = await tokens.consumeResetLink(token);
-    if (!consumed) return this.linkProblem(res, 'used');
+    if (!consumed) return this.linkProblem(res, 'used', info.username);
     await directory.setPassword(consumed.username, password);
-    await tokens.revokeResetLinks(consumed.username);
-    const accountRef = audit.accountRef(consumed.username);
-    await audit.record({ type: 'reset-link-used', accountRef, detail: { via: info.via ?? 'email' } });
-    await audit.record({ type: 'password-changed', accountRef, patientId: match.patient.id });
-    await this.notifyChanged(match.account.verifiedEmail, match.patient.notificationEmail, token);
+    // The password has changed: what follows must not turn the patient's success into an error page.
+    try {
+      await tokens.revokeResetLinks(consumed.username);
+      const accountRef = audit.accountRef(consumed.username);
+      await audit.record({ type: 'reset-link-used', accountRef, detail: { via: info.via ?? 'email' } });
+      await audit.record({ type: 'password-changed', accountRef, patientId: match.patient.id });
+      await this.notifyChanged(match.account.verifiedEmail, match.patient.notificationEmail, token);
+    } catch (err) {
+      this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'after password change: follow-up failed');
+    }
     this.page(
       res,
       200,
@@ -160,7 +166,14 @@ export class ResetPage implements RouteModule {
     }
   }
 
-  private linkProblem(res: Response, state: LinkState): void {
+  /** Explains why a link does not work (and audits the failed use, by account ref when known). */
+  private async linkProblem(res: Response, state: LinkState, username?: string): Promise<void> {
+    const audit = this.deps.services.audit;
+    await audit.record({
+      type: state === 'expired' ? 'reset-link-expired' : 'reset-link-invalid',
+      accountRef: username ? audit.accountRef(username) : undefined,
+      detail: { state },
+    });
     const problem = state === 'valid' ? LINK_PROBLEMS.unknown : LINK_PROBLEMS[state];
     this.page(
       res,
@@ -208,7 +221,10 @@ export class ResetPage implements RouteModule {
   }
 
   private send(res: Response, status: number, type: string, body: string): void {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+    const hsts: Record<string, string> = this.deps.config.publicBaseUrl.startsWith('https://')
+      ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' }
+      : {};
+    res.writeHead(status, { ...SECURITY_HEADERS, ...hsts, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   }
 }

@@ -3,17 +3,20 @@
  * uniform wording (identical whether or not an account exists) and small helpers.
  */
 import type { TurnContext } from 'botbuilder';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
 import type { PortalDirectory } from '../services/directory';
 import type { TokenService } from '../services/tokens';
 import type { Mailer } from '../services/mail';
 import type { AuditLog } from '../services/audit';
-import type { Limits, SecurityQuestionLock } from '../services/limits';
+import type { LimitName, Limits, SecurityQuestionLock } from '../services/limits';
 import type { RequestQueue } from '../services/requests';
 import type { Sealer } from '../services/state/sealer';
 import { hmac, sha256 } from '../services/crypto';
-import type { Choice } from '../bot/render';
+import { SECURITY_QUESTION_POOL } from '../services/directory';
+import { matchChoice, type Choice } from '../bot/render';
+import { say } from './prompts';
 
 export interface AccountDeps {
   directory: PortalDirectory;
@@ -44,12 +47,67 @@ export type FlowName =
   | 'contact-practice'
   | 'handoff';
 
-/** What an action dialog returns: another flow to start, or text to route as a new question. */
+/**
+ * What a flow dialog returns: another flow to start, or `reroute` to treat this turn's message as a new
+ * question. (The message itself is never carried in dialog state: it is re-read from the activity.)
+ */
 export interface FlowResult {
   next?: FlowName;
   /** Options for the next flow (e.g. the reason shown by contact-practice, a request reference). */
   nextOptions?: Record<string, string>;
-  reroute?: string;
+  reroute?: boolean;
+}
+
+/** Ends a flow dialog: the chosen option's flow, or — for anything else typed — route it as a new question. */
+export async function followChoice(step: WaterfallStepContext, options: Array<[Choice, FlowName]>): Promise<DialogTurnResult> {
+  const chosen = matchChoice(typeof step.result === 'string' ? step.result : '', options.map(([c]) => c));
+  const flow = options.find(([c]) => c === chosen)?.[1];
+  return step.endDialog((flow ? { next: flow } : { reroute: true }) satisfies FlowResult);
+}
+
+/**
+ * Consumes each named limit in turn; false (and an audit event) as soon as one is exhausted. A limited
+ * request gets the same reply as any other — the caller just does not act on it.
+ */
+export async function withinLimits(
+  deps: Pick<AccountDeps, 'limits' | 'audit'>,
+  checks: Array<[LimitName, string]>,
+  event: { conversationRef: string; accountRef?: string; flow: string },
+): Promise<boolean> {
+  for (const [name, key] of checks) {
+    if (!(await deps.limits.consume(name, key))) {
+      await deps.audit.record({ type: 'rate-limited', conversationRef: event.conversationRef, accountRef: event.accountRef, detail: { flow: event.flow, limit: name } });
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * After the patient proved who they are in chat (security answers, practice token): a one-time link,
+ * shown in chat. An unenrolled account gets no link but the way back in (a reactivation request).
+ */
+export async function showChatResetLink(
+  deps: AccountDeps,
+  step: WaterfallStepContext,
+  username: string,
+  via: 'questions' | 'practice-token',
+): Promise<DialogTurnResult> {
+  const match = await deps.directory.findByUsername(username);
+  const accountRef = deps.audit.accountRef(username);
+  const ref = conversationRef(step.context);
+  if (match?.account.status !== 'active') {
+    await deps.audit.record({ type: 'reset-requested', accountRef, conversationRef: ref, detail: { via, outcome: 'not-active' } });
+    await say(step.context, 'Thank you. Your portal account is not active at the moment, so a new password would not let you sign in yet.');
+    return step.endDialog({ next: 'reactivate' } satisfies FlowResult);
+  }
+  const { token } = await deps.tokens.issueResetLink(match.account.username, { ttlSeconds: CHAT_LINK_MINUTES * 60, via });
+  await deps.audit.record({ type: 'reset-link-issued', accountRef, conversationRef: ref, detail: { via } });
+  await say(
+    step.context,
+    `Thank you, that's right. Here is your one-time link to choose a new password. It works once, for the next ${CHAT_LINK_MINUTES} minutes:\n${resetUrl(deps.publicBaseUrl, token)}`,
+  );
+  return step.endDialog({} satisfies FlowResult);
 }
 
 /** Lifetimes of reset links, by how the patient proved who they are. */
@@ -69,23 +127,6 @@ export function resetUrl(publicBaseUrl: string, token: string): string {
 export function accountLimitKey(secret: string, username: string): string {
   return hmac(secret, `limit:${username.trim().toLowerCase()}`).slice(0, 24);
 }
-
-/**
- * Questions used as decoys for usernames that do not exist, so the security-question path looks the same
- * either way. Practices should draw real accounts' questions from this list too.
- */
-export const SECURITY_QUESTION_POOL = [
-  'What was the name of your first pet?',
-  'In what city were you born?',
-  'What was the make of your first car?',
-  "What is your mother's maiden name?",
-  'What was the name of your elementary school?',
-  'What is your favorite book?',
-  'What was your childhood nickname?',
-  'What street did you grow up on?',
-  'What was the first concert you attended?',
-  'What is the middle name of your oldest sibling?',
-];
 
 /** Two distinct pool questions chosen from the username with a keyed hash: the same every time. */
 export function decoyQuestions(secret: string, username: string): [string, string] {

@@ -41,7 +41,7 @@ const HAVE_RESET_TOKEN = /\b(have|got|received|gave me)\b.*\b(reset|password)\b.
 const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
 
 /** "what's the status of my request", "any update on my request?" */
-const STATUS_QUESTION = /\b(status|update|progress|news|check)\b.*\brequest\b|\brequest\b.*\b(status|update|progress)\b/i;
+const STATUS_QUESTION = /\b(status|update|progress)\b.*\b(my|the)\s+request\b|\bmy\s+request\b.*\b(status|update|progress)\b/i;
 
 /** What the main dialog needs from the knowledge base. */
 export interface FaqService {
@@ -64,9 +64,11 @@ export interface MainDialogDeps {
   flows: FlowRegistry;
 }
 
-/** How the main dialog was started: with text to route, an entry chosen already, or to show the menu. */
+/**
+ * How the route step was started: route this turn's message (the default), an entry chosen already, or
+ * show the menu. The message itself is read from the activity, never carried in (persisted) options.
+ */
 export interface MainOptions {
-  text?: string;
   entryId?: string;
   menu?: 'welcome' | 'cancelled';
 }
@@ -82,6 +84,8 @@ interface Pending {
   kind: 'choices' | 'action' | 'offer-handoff';
   choices: RoutedChoice[];
   action?: KbAction | FlowName;
+  /** The entry that offered the action; its flow may start at a matching step. */
+  entryId?: string;
 }
 
 export class MainDialog extends ComponentDialog {
@@ -99,7 +103,7 @@ export class MainDialog extends ComponentDialog {
     if (options.menu) return this.offerMenu(step, options.menu === 'welcome' ? WELCOME(this.deps.practice.name) : CANCELLED);
     if (options.entryId) return this.answerEntry(step, options.entryId, true);
 
-    const text = options.text ?? step.context.activity.text ?? '';
+    const text = step.context.activity.text ?? '';
     const requestId = findRequestId(text);
     if (requestId || STATUS_QUESTION.test(text)) {
       return this.startFlow(step, 'request-status', requestId ? { requestId } : undefined);
@@ -142,12 +146,12 @@ export class MainDialog extends ComponentDialog {
 
     if (pending.kind === 'action' || pending.kind === 'offer-handoff') {
       const yesNo = recogniseYesNo(text) ?? matchChoice(text, pending.choices)?.yesNo;
-      if (yesNo === 'yes') return this.startFlow(step, pending.action ?? 'handoff');
+      if (yesNo === 'yes') return this.startFlow(step, pending.action ?? 'handoff', pending.entryId ? { start: pending.entryId } : undefined);
       if (yesNo === 'no') {
         await say(step.context, 'No problem. Is there anything else I can help you with?');
         return step.endDialog();
       }
-      return step.replaceDialog(ROUTE, { text } satisfies MainOptions);
+      return step.replaceDialog(ROUTE, {} satisfies MainOptions);
     }
 
     const chosen = matchChoice(text, pending.choices);
@@ -156,7 +160,7 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (chosen?.entryId) return step.replaceDialog(ROUTE, { entryId: chosen.entryId } satisfies MainOptions);
-    return step.replaceDialog(ROUTE, { text } satisfies MainOptions);
+    return step.replaceDialog(ROUTE, {} satisfies MainOptions);
   }
 
   /** Answers one entry. `chosen` is true when the patient picked it from a menu (then act at once). */
@@ -184,13 +188,13 @@ export class MainDialog extends ComponentDialog {
       }
     }
 
-    if (chosen && entry.action && this.deps.flows[entry.action]) return this.startFlow(step, entry.action);
+    if (chosen && entry.action && this.deps.flows[entry.action]) return this.startFlow(step, entry.action, { start: entry.id });
 
     if (entry.action) {
       await say(step.context, entry.answer);
       const prompt = entry.actionPrompt ?? 'Would you like me to help you with that now?';
       const choices: RoutedChoice[] = YES_NO.map((c) => ({ ...c, yesNo: c.value === 'Yes' ? 'yes' : 'no' }));
-      return this.offer(step, { kind: 'action', action: entry.action, choices }, prompt);
+      return this.offer(step, { kind: 'action', action: entry.action, entryId: entry.id, choices }, prompt);
     }
 
     const followUps = (entry.followUps ?? [])
@@ -222,7 +226,7 @@ export class MainDialog extends ComponentDialog {
   private async afterFlowStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const result = (step.result ?? {}) as FlowResult;
     if (result.next) return step.replaceDialog(FLOW, { flow: result.next, options: result.nextOptions } satisfies FlowOptions);
-    if (result.reroute?.trim()) return step.replaceDialog(ROUTE, { text: result.reroute } satisfies MainOptions);
+    if (result.reroute && step.context.activity.text?.trim()) return step.replaceDialog(ROUTE, {} satisfies MainOptions);
     return step.endDialog();
   }
 

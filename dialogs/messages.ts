@@ -31,6 +31,6 @@ export function topTaskChoices(): Array<Choice & { entryId: string }> {
 export function contactPracticeText(practice: Config['practice'], now = new Date()): string {
   const open = isPracticeOpen(practice.hours, practice.timeZone, now);
   return open
-    ? `The ${practice.name} team can help you. They're open now: please call ${practice.phone} (hours: ${practice.hours.text}).`
-    : `The ${practice.name} team can help you. The office is closed right now; please call ${practice.phone} during office hours (${practice.hours.text}).`;
+    ? `A person on the ${practice.name} team can help you. They're open now: please call ${practice.phone} (hours: ${practice.hours.text}).`
+    : `A person on the ${practice.name} team can help you. The office is closed right now; please call ${practice.phone} during office hours (${practice.hours.text}).`;
 }

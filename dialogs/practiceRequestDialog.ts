@@ -6,8 +6,8 @@
  * PHI), and gives the patient the reference to ask about its status.
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { RequestKind } from '../services/requests';
-import { conversationRef, type AccountDeps, type FlowResult } from './accountKit';
+import { RequestValidationError, type RequestKind } from '../services/requests';
+import { conversationRef, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
 
 export const PRACTICE_REQUEST_DIALOG = 'practiceRequestDialog';
@@ -77,7 +77,7 @@ export class PracticeRequestDialog extends ComponentDialog {
       step,
       'dob',
       { text: 'What is your date of birth? Please type it as mm/dd/yyyy.' },
-      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 04/12/1978.",
+      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 01/31/1985.",
     );
   }
 
@@ -98,19 +98,26 @@ export class PracticeRequestDialog extends ComponentDialog {
     const open = (v: string | undefined) => this.deps.sealer.open(v) ?? '';
     const ref = conversationRef(step.context);
 
-    if (!(await this.deps.limits.consume('perConversation', ref))) {
+    if (!(await withinLimits(this.deps, [['practiceRequestPerConversation', ref]], { conversationRef: ref, flow: 'practice-request' }))) {
       await say(step.context, 'Sorry, I can\'t file more requests from this chat right now. Please try again later, or call the practice.');
       return step.endDialog({} satisfies FlowResult);
     }
     const contact = answer.value.includes('@') ? { email: answer.value } : { phone: answer.value };
-    const { requestId } = await this.deps.requests.create({
-      kind: values.kind,
-      firstName: open(values.firstName),
-      lastName: open(values.lastName),
-      dateOfBirth: open(values.dateOfBirth),
-      contact,
-      conversationRef: ref,
-    });
+    let requestId: string;
+    try {
+      ({ requestId } = await this.deps.requests.create({
+        kind: values.kind,
+        firstName: open(values.firstName),
+        lastName: open(values.lastName),
+        dateOfBirth: open(values.dateOfBirth),
+        contact,
+        conversationRef: ref,
+      }));
+    } catch (err) {
+      if (!(err instanceof RequestValidationError)) throw err;
+      this.deps.logger.warn({ fields: err.fields }, 'practice request refused by the queue');
+      return this.giveUp(step);
+    }
     delete values.firstName;
     delete values.lastName;
     delete values.dateOfBirth;

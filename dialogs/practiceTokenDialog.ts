@@ -7,20 +7,24 @@ import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type Waterfall
 import { matchChoice } from '../bot/render';
 import {
   accountLimitKey,
-  CHAT_LINK_MINUTES,
   CHOICES,
   conversationRef,
-  resetUrl,
+  followChoice,
+  showChatResetLink,
   UNIFORM,
+  withinLimits,
   type AccountDeps,
   type FlowResult,
 } from './accountKit';
-import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
 
 export const PRACTICE_TOKEN_DIALOG = 'practiceTokenDialog';
 const STEPS = `${PRACTICE_TOKEN_DIALOG}.steps`;
 
-const FAILED_CHOICES = [CHOICES.tryAgain, CHOICES.requestToken, CHOICES.person];
+const FAILED_FLOWS: Array<[typeof CHOICES.requestToken, 'request-reset-token' | 'handoff']> = [
+  [CHOICES.requestToken, 'request-reset-token'],
+  [CHOICES.person, 'handoff'],
+];
 
 export class PracticeTokenDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
@@ -57,32 +61,25 @@ export class PracticeTokenDialog extends ComponentDialog {
     const ref = conversationRef(step.context);
     const accountRef = this.deps.audit.accountRef(username);
 
-    const allowed =
-      (await this.deps.limits.consume('practiceTokenPerConversation', ref)) &&
-      (await this.deps.limits.consume('perAccount', accountLimitKey(this.deps.serverSecret, username)));
-    if (!allowed) await this.deps.audit.record({ type: 'rate-limited', accountRef, conversationRef: ref, detail: { flow: 'practice-token' } });
-
+    const allowed = await withinLimits(
+      this.deps,
+      [
+        ['practiceTokenPerConversation', ref],
+        ['perAccount', accountLimitKey(this.deps.serverSecret, username)],
+      ],
+      { conversationRef: ref, accountRef, flow: 'practice-token' },
+    );
     const ok = allowed && 'value' in answer && (await this.deps.tokens.redeemPracticeResetToken(username, answer.value));
     if (!ok) {
       if (allowed) await this.deps.audit.record({ type: 'practice-token-failed', accountRef, conversationRef: ref });
-      return ask(step, { text: UNIFORM.practiceTokenFailed, choices: FAILED_CHOICES });
+      return ask(step, { text: UNIFORM.practiceTokenFailed, choices: [CHOICES.tryAgain, ...FAILED_FLOWS.map(([c]) => c)] });
     }
     await this.deps.audit.record({ type: 'practice-token-used', accountRef, conversationRef: ref });
-    const { token } = await this.deps.tokens.issueResetLink(username, { ttlSeconds: CHAT_LINK_MINUTES * 60, via: 'practice-token' });
-    await this.deps.audit.record({ type: 'reset-link-issued', accountRef, conversationRef: ref, detail: { via: 'practice-token' } });
-    await say(
-      step.context,
-      `Thank you, that token is valid. Here is your one-time link to choose a new password. It works once, for the next ${CHAT_LINK_MINUTES} minutes:\n${resetUrl(this.deps.publicBaseUrl, token)}`,
-    );
-    return step.endDialog({} satisfies FlowResult);
+    return showChatResetLink(this.deps, step, username, 'practice-token');
   }
 
   private async afterFailure(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const text = typeof step.result === 'string' ? step.result : '';
-    const chosen = matchChoice(text, FAILED_CHOICES);
-    if (chosen === CHOICES.tryAgain) return step.replaceDialog(STEPS);
-    if (chosen === CHOICES.requestToken) return step.endDialog({ next: 'request-reset-token' } satisfies FlowResult);
-    if (chosen === CHOICES.person) return step.endDialog({ next: 'handoff' } satisfies FlowResult);
-    return step.endDialog({ reroute: text } satisfies FlowResult);
+    if (matchChoice(typeof step.result === 'string' ? step.result : '', [CHOICES.tryAgain])) return step.replaceDialog(STEPS);
+    return followChoice(step, FAILED_FLOWS);
   }
 }

@@ -4,6 +4,7 @@
  * a number (SMS) and a button press all arrive the same way and each step decides what it means.
  */
 import type { TurnContext } from 'botbuilder';
+import { z } from 'zod';
 import { TextPrompt, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { matchChoice, renderReply, type BotReply, type Choice } from '../bot/render';
 
@@ -38,8 +39,6 @@ export const YES_NO: Choice[] = [
 export function recogniseYesNo(text: unknown): 'yes' | 'no' | undefined {
   if (typeof text !== 'string') return undefined;
   const t = text.toLowerCase().replace(/[^a-z0-9 ]+/g, ' ').trim();
-  if (t === '1') return 'yes';
-  if (t === '2') return 'no';
   const first = t.split(/\s+/)[0] ?? '';
   if (['yes', 'y', 'yeah', 'yea', 'yep', 'yup', 'sure', 'ok', 'okay', 'k', 'please', 'pls', 'plz', 'absolutely', 'definitely'].includes(first)) return 'yes';
   if (['no', 'n', 'nope', 'nah', 'not'].includes(first)) return 'no';
@@ -47,7 +46,7 @@ export function recogniseYesNo(text: unknown): 'yes' | 'no' | undefined {
 }
 
 /** What a validated prompt expects; anything else is re-asked (up to three times). */
-export type Expect = 'email' | 'dob' | 'username' | 'name' | 'contact' | 'token';
+export type Expect = 'email' | 'dob' | 'username' | 'login' | 'name' | 'contact' | 'token';
 
 export const VALIDATED_PROMPT = 'validatedPrompt';
 
@@ -56,8 +55,11 @@ interface Validations {
   choices: Choice[];
 }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
-const PHONE = /^\+?[\d\s().-]{7,20}$/;
+/** The same rules the services apply (zod's email; the request queue's phone pattern), so nothing accepted here is refused later. */
+const EMAIL = z.email().max(254);
+const PHONE = /^[0-9+()\-. ]{7,40}$/;
+const isEmail = (t: string) => EMAIL.safeParse(t).success;
+const USERNAME = /^\S{6,50}$/;
 
 /** Reads mm/dd/yyyy (also m/d/yyyy, dashes or dots) into `YYYY-MM-DD`; null when it is not a real past date. */
 export function parseDateOfBirth(text: string, today = new Date()): string | null {
@@ -76,15 +78,17 @@ export function readAnswer(expect: Expect, text: string): string | null {
   const t = text.trim();
   switch (expect) {
     case 'email':
-      return EMAIL.test(t) && t.length <= 254 ? t.toLowerCase() : null;
+      return isEmail(t) ? t.toLowerCase() : null;
     case 'dob':
       return parseDateOfBirth(t);
     case 'username':
-      return /^\S{6,50}$/.test(t) ? t : null;
+      return USERNAME.test(t) ? t : null;
+    case 'login':
+      return isEmail(t) || USERNAME.test(t) ? t : null;
     case 'name':
       return /^[\p{L}][\p{L}\p{M}' .-]{0,99}$/u.test(t) ? t.replace(/\s+/g, ' ') : null;
     case 'contact':
-      if (EMAIL.test(t)) return t.toLowerCase();
+      if (isEmail(t)) return t.toLowerCase();
       return PHONE.test(t) && t.replace(/\D/g, '').length >= 7 ? t : null;
     case 'token':
       return /^[A-Za-z0-9 -]{6,40}$/.test(t) ? t : null;

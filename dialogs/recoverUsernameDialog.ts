@@ -5,8 +5,8 @@
  * The reply is the same whether or not anything matched, the username never appears in chat, and the
  * typed email and last name are kept sealed in conversation state between steps.
  */
-import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { accountLimitKey, CHOICES, conversationRef, UNIFORM, type AccountDeps, type FlowResult } from './accountKit';
+import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { accountLimitKey, CHOICES, conversationRef, UNIFORM, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
 import type { AccountMatch } from '../services/directory';
 import type { TurnContext } from 'botbuilder';
@@ -37,6 +37,11 @@ export class RecoverUsernameDialog extends ComponentDialog {
       ]),
     );
     this.initialDialogId = VERIFIED;
+  }
+
+  /** A patient who already said they have no verified email starts at the notification-email step. */
+  protected override async onBeginDialog(inner: DialogContext, options?: { start?: string }): Promise<DialogTurnResult> {
+    return inner.beginDialog(options?.start === 'recover-username-without-email' ? NOTIFICATION : VERIFIED);
   }
 
   private async askVerifiedEmail(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -91,7 +96,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
       step,
       'dob',
       { text: 'And your date of birth? Please type it as mm/dd/yyyy.' },
-      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 04/12/1978.",
+      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 01/31/1985.",
     );
   }
 
@@ -115,11 +120,15 @@ export class RecoverUsernameDialog extends ComponentDialog {
 
   /** Per-conversation and per-address limits; a limited request gets the same reply and sends nothing. */
   private async allowed(context: TurnContext, email: string): Promise<boolean> {
-    const ok =
-      (await this.deps.limits.consume('perConversation', conversationRef(context))) &&
-      (await this.deps.limits.consume('perAccount', accountLimitKey(this.deps.serverSecret, `email:${email}`)));
-    if (!ok) await this.deps.audit.record({ type: 'rate-limited', conversationRef: conversationRef(context), detail: { flow: 'recover-username' } });
-    return ok;
+    const ref = conversationRef(context);
+    return withinLimits(
+      this.deps,
+      [
+        ['perConversation', ref],
+        ['perAccount', accountLimitKey(this.deps.serverSecret, `email:${email}`)],
+      ],
+      { conversationRef: ref, flow: 'recover-username' },
+    );
   }
 
   private async sendUsername(context: TurnContext, match: AccountMatch | null, via: string, to: string | undefined): Promise<void> {

@@ -14,9 +14,12 @@ export interface RequestStatusOptions {
   requestId?: string;
 }
 
-/** Finds a reference like "R-7K3Q9P" in a message. */
+/**
+ * Finds a reference like "R-7K3Q9P" in a message: with its "R-" (or "R "), or written together
+ * ("R7K3Q9P") only when it has a digit, so words such as "refresh" or "retyped" are never references.
+ */
 export function findRequestId(text: string): string | null {
-  const m = /\bR[\s-]?[2-9A-Z]{6}\b/i.exec(text);
+  const m = /\bR[\s-][2-9A-Z]{6}\b/i.exec(text) ?? /\bR(?=[A-Z]*[2-9])[2-9A-Z]{6}\b/i.exec(text);
   return m ? parseRequestId(m[0]) : null;
 }
 
@@ -37,7 +40,7 @@ export class RequestStatusDialog extends ComponentDialog {
   private async tellStatus(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const text = typeof step.result === 'string' ? step.result : '';
     const requestId = findRequestId(text) ?? parseRequestId(text);
-    if (!requestId) return step.endDialog({ reroute: text } satisfies FlowResult);
+    if (!requestId) return step.endDialog({ reroute: true } satisfies FlowResult);
     const allowed = await this.deps.limits.consume('perConversation', conversationRef(step.context));
     const status = allowed ? await this.deps.requests.status(requestId) : null;
     if (status === 'open') {

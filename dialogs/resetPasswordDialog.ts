@@ -6,27 +6,34 @@
  * The reply is the same whether or not the account exists or has a verified email; at most
  * RESET_EMAILS_PER_ACCOUNT_PER_HOUR links are emailed per account per hour (more get the same reply).
  */
-import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
 import { matchChoice } from '../bot/render';
+import { sha256 } from '../services/crypto';
 import {
   accountLimitKey,
   CHOICES,
   conversationRef,
   EMAIL_LINK_MINUTES,
+  followChoice,
   resetUrl,
   UNIFORM,
+  withinLimits,
   type AccountDeps,
   type FlowResult,
 } from './accountKit';
 import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
-import { sha256 } from '../services/crypto';
 
 export const RESET_PASSWORD_DIALOG = 'resetPasswordDialog';
 const BY_EMAIL = `${RESET_PASSWORD_DIALOG}.email`;
 const OTHER_WAYS = `${RESET_PASSWORD_DIALOG}.otherWays`;
 
-const OTHER_WAY_CHOICES = [CHOICES.securityQuestions, CHOICES.haveToken, CHOICES.requestToken, CHOICES.person];
+const OTHER_WAYS_FLOWS: Array<[typeof CHOICES.securityQuestions, 'reset-by-questions' | 'reset-by-token' | 'request-reset-token' | 'handoff']> = [
+  [CHOICES.securityQuestions, 'reset-by-questions'],
+  [CHOICES.haveToken, 'reset-by-token'],
+  [CHOICES.requestToken, 'request-reset-token'],
+  [CHOICES.person, 'handoff'],
+];
 
 export class ResetPasswordDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
@@ -34,16 +41,21 @@ export class ResetPasswordDialog extends ComponentDialog {
     this.addDialog(createTextPrompt());
     this.addDialog(createValidatedPrompt());
     this.addDialog(new WaterfallDialog(BY_EMAIL, [this.askEmailOrUsername.bind(this), this.sendLink.bind(this), this.afterSent.bind(this)]));
-    this.addDialog(new WaterfallDialog(OTHER_WAYS, [this.offerOtherWays.bind(this), this.routeOtherWay.bind(this)]));
+    this.addDialog(new WaterfallDialog(OTHER_WAYS, [this.offerOtherWays.bind(this), (step) => followChoice(step, OTHER_WAYS_FLOWS)]));
     this.initialDialogId = BY_EMAIL;
+  }
+
+  /** A patient who already said they have no email starts with the other ways. */
+  protected override async onBeginDialog(inner: DialogContext, options?: { start?: string }): Promise<DialogTurnResult> {
+    return inner.beginDialog(options?.start === 'reset-password-without-email' ? OTHER_WAYS : BY_EMAIL);
   }
 
   private async askEmailOrUsername(step: WaterfallStepContext): Promise<DialogTurnResult> {
     return askFor(
       step,
-      'username',
+      'login',
       {
-        text: "I can email you a link to reset your password. Please type your verified account email or your username. (Never type your password here.)",
+        text: 'I can email you a link to reset your password. Please type your verified account email or your username. (Never type your password here.)',
         choices: [CHOICES.noEmailReset, CHOICES.haveToken],
       },
       'Please type your verified account email or your username (6 to 50 characters, no spaces), or choose an option.',
@@ -51,7 +63,7 @@ export class ResetPasswordDialog extends ComponentDialog {
   }
 
   private async sendLink(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const answer = readAsked(step.result, 'username', [CHOICES.noEmailReset, CHOICES.haveToken]);
+    const answer = readAsked(step.result, 'login', [CHOICES.noEmailReset, CHOICES.haveToken]);
     if ('choice' in answer) {
       if (answer.choice === CHOICES.haveToken) return step.endDialog({ next: 'reset-by-token' } satisfies FlowResult);
       return step.replaceDialog(OTHER_WAYS);
@@ -60,42 +72,29 @@ export class ResetPasswordDialog extends ComponentDialog {
 
     await this.emailResetLink(step.context, answer.value);
     const text = `${UNIFORM.resetLinkSent}\n\nNo email arrived, or no email on your account? I can help another way.`;
-    return ask(step, { text, choices: [...OTHER_WAY_CHOICES.slice(0, 3), CHOICES.noThanks] });
+    return ask(step, { text, choices: [...OTHER_WAYS_FLOWS.slice(0, 3).map(([c]) => c), CHOICES.noThanks] });
   }
 
   private async afterSent(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const text = typeof step.result === 'string' ? step.result : '';
-    if (matchChoice(text, [CHOICES.noThanks])) {
+    if (matchChoice(typeof step.result === 'string' ? step.result : '', [CHOICES.noThanks])) {
       await say(step.context, 'OK. Once you have set a new password you can sign in to the portal as usual.');
       return step.endDialog({} satisfies FlowResult);
     }
-    return this.routeOtherWay(step);
+    return followChoice(step, OTHER_WAYS_FLOWS);
   }
 
   private async offerOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return ask(step, { text: 'Without a verified email, you can reset your password in one of these ways:', choices: OTHER_WAY_CHOICES });
+    return ask(step, { text: 'Without a verified email, you can reset your password in one of these ways:', choices: OTHER_WAYS_FLOWS.map(([c]) => c) });
   }
 
-  private async routeOtherWay(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const text = typeof step.result === 'string' ? step.result : '';
-    const chosen = matchChoice(text, OTHER_WAY_CHOICES);
-    if (chosen === CHOICES.securityQuestions) return step.endDialog({ next: 'reset-by-questions' } satisfies FlowResult);
-    if (chosen === CHOICES.haveToken) return step.endDialog({ next: 'reset-by-token' } satisfies FlowResult);
-    if (chosen === CHOICES.requestToken) return step.endDialog({ next: 'request-reset-token' } satisfies FlowResult);
-    if (chosen === CHOICES.person) return step.endDialog({ next: 'handoff' } satisfies FlowResult);
-    return step.endDialog({ reroute: text } satisfies FlowResult);
-  }
-
-  /** Issues and emails a link when the account exists, is active, has a verified email and is under its limit. */
+  /** Issues and emails a link when the account exists, is active, has a verified email and is under its limits. */
   private async emailResetLink(context: TurnContext, emailOrUsername: string): Promise<void> {
     const ref = conversationRef(context);
-    if (!(await this.deps.limits.consume('perConversation', ref))) {
-      await this.deps.audit.record({ type: 'rate-limited', conversationRef: ref, detail: { flow: 'reset-email' } });
-      return;
-    }
+    if (!(await withinLimits(this.deps, [['perConversation', ref]], { conversationRef: ref, flow: 'reset-email' }))) return;
+    const { directory } = this.deps;
     const match = emailOrUsername.includes('@')
-      ? await this.deps.directory.findByVerifiedEmail(emailOrUsername)
-      : await this.deps.directory.findByUsername(emailOrUsername);
+      ? ((await directory.findByVerifiedEmail(emailOrUsername)) ?? (await directory.findByUsername(emailOrUsername)))
+      : await directory.findByUsername(emailOrUsername);
     const to = match?.account.status === 'active' ? match.account.verifiedEmail : undefined;
     if (!match || !to) {
       await this.deps.audit.record({ type: 'reset-requested', conversationRef: ref, detail: { via: 'email', outcome: 'no-verified-email-account' } });
@@ -103,10 +102,8 @@ export class ResetPasswordDialog extends ComponentDialog {
     }
     const accountRef = this.deps.audit.accountRef(match.account.username);
     await this.deps.audit.record({ type: 'reset-requested', accountRef, conversationRef: ref, detail: { via: 'email' } });
-    if (!(await this.deps.limits.consume('resetEmailsPerAccount', accountLimitKey(this.deps.serverSecret, match.account.username)))) {
-      await this.deps.audit.record({ type: 'rate-limited', accountRef, conversationRef: ref, detail: { flow: 'reset-email' } });
-      return;
-    }
+    const limitKey = accountLimitKey(this.deps.serverSecret, match.account.username);
+    if (!(await withinLimits(this.deps, [['resetEmailsPerAccount', limitKey]], { conversationRef: ref, accountRef, flow: 'reset-email' }))) return;
     const { token } = await this.deps.tokens.issueResetLink(match.account.username, { ttlSeconds: EMAIL_LINK_MINUTES * 60, via: 'email' });
     await this.deps.mailer.send({
       to,

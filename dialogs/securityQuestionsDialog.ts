@@ -1,19 +1,20 @@
 /**
  * SecurityQuestionsDialog: reset without email by answering the account's two security questions, one
  * at a time, three tries each. Both right → a one-time reset link (10 minutes) shown in chat. A third
- * wrong answer locks this path (only this path) for that account for 24 hours.
+ * wrong answer locks this path (only this path) for that account for 24 hours; the lock is checked
+ * before every question and every answer, so a second conversation cannot keep guessing.
  *
- * A username that does not exist gets two decoy questions picked from it with a keyed hash, and the same
- * tries and lock, so the conversation never reveals whether the account exists.
+ * A username that does not exist gets two decoy questions picked from it with a keyed hash (from the same
+ * pool real accounts must use), and the same tries and lock, so the chat never reveals whether it exists.
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { matchChoice } from '../bot/render';
 import {
-  CHAT_LINK_MINUTES,
   CHOICES,
   conversationRef,
   decoyQuestions,
-  resetUrl,
+  followChoice,
+  showChatResetLink,
+  withinLimits,
   type AccountDeps,
   type FlowResult,
 } from './accountKit';
@@ -24,7 +25,11 @@ const START = `${SECURITY_QUESTIONS_DIALOG}.start`;
 const QUESTION = `${SECURITY_QUESTIONS_DIALOG}.question`;
 const LOCKED = `${SECURITY_QUESTIONS_DIALOG}.locked`;
 
-const LOCKED_CHOICES = [CHOICES.haveToken, CHOICES.requestToken, CHOICES.person];
+const LOCKED_FLOWS: Array<[typeof CHOICES.haveToken, 'reset-by-token' | 'request-reset-token' | 'handoff']> = [
+  [CHOICES.haveToken, 'reset-by-token'],
+  [CHOICES.requestToken, 'request-reset-token'],
+  [CHOICES.person, 'handoff'],
+];
 
 interface QuestionOptions {
   /** Sealed username. */
@@ -39,7 +44,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     this.addDialog(createValidatedPrompt());
     this.addDialog(new WaterfallDialog(START, [this.askUsername.bind(this), this.startQuestions.bind(this)]));
     this.addDialog(new WaterfallDialog(QUESTION, [this.askQuestion.bind(this), this.checkAnswer.bind(this)]));
-    this.addDialog(new WaterfallDialog(LOCKED, [this.offerOtherWays.bind(this), this.routeOtherWay.bind(this)]));
+    this.addDialog(new WaterfallDialog(LOCKED, [this.offerOtherWays.bind(this), (step) => followChoice(step, LOCKED_FLOWS)]));
     this.initialDialogId = START;
   }
 
@@ -57,16 +62,15 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     if ('choice' in answer) return step.endDialog({ next: 'recover-username' } satisfies FlowResult);
     if ('invalid' in answer) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that username." } } satisfies FlowResult);
     await this.deps.audit.record({ type: 'reset-requested', conversationRef: conversationRef(step.context), detail: { via: 'questions' } });
-    if (await this.deps.securityLock.isLocked(answer.value)) return step.replaceDialog(LOCKED);
     return step.replaceDialog(QUESTION, { user: this.deps.sealer.seal(answer.value), index: 0 } satisfies QuestionOptions);
   }
 
   private async askQuestion(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { user, index } = step.options as QuestionOptions;
     const username = this.deps.sealer.open(user) ?? '';
+    if (await this.deps.securityLock.isLocked(username)) return step.replaceDialog(LOCKED);
     const questions = (await this.deps.directory.getSecurityQuestions(username)) ?? decoyQuestions(this.deps.serverSecret, username);
-    const intro = index === 0 ? 'Question 1 of 2: ' : 'Question 2 of 2: ';
-    return ask(step, { text: `${intro}${questions[index]}` });
+    return ask(step, { text: `Question ${index + 1} of 2: ${questions[index]}` });
   }
 
   private async checkAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -76,16 +80,17 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     const ref = conversationRef(step.context);
     const accountRef = this.deps.audit.accountRef(username);
 
+    // Locked meanwhile (by another conversation), or this chat is answering too fast: no answer is checked.
+    if (await this.deps.securityLock.isLocked(username)) return step.replaceDialog(LOCKED);
+    if (!(await withinLimits(this.deps, [['perConversation', ref]], { conversationRef: ref, accountRef, flow: 'security-questions' }))) {
+      await say(step.context, "Sorry, that's too many attempts for now. Please try again later, or call the practice.");
+      return step.endDialog({} satisfies FlowResult);
+    }
+
     if (await this.deps.directory.verifySecurityAnswer(username, index, answer)) {
       await this.deps.securityLock.reset(username, index);
       if (index === 0) return step.replaceDialog(QUESTION, { user, index: 1 } satisfies QuestionOptions);
-      const { token } = await this.deps.tokens.issueResetLink(username, { ttlSeconds: CHAT_LINK_MINUTES * 60, via: 'questions' });
-      await this.deps.audit.record({ type: 'reset-link-issued', accountRef, conversationRef: ref, detail: { via: 'questions' } });
-      await say(
-        step.context,
-        `Thank you, both answers are right. Here is your one-time link to choose a new password. It works once, for the next ${CHAT_LINK_MINUTES} minutes:\n${resetUrl(this.deps.publicBaseUrl, token)}`,
-      );
-      return step.endDialog({} satisfies FlowResult);
+      return showChatResetLink(this.deps, step, username, 'questions');
     }
 
     const { triesLeft, locked } = await this.deps.securityLock.recordFailure(username, index);
@@ -101,16 +106,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
   private async offerOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
     return ask(step, {
       text: 'For your security, resetting with security questions is paused for this account for 24 hours. You can still reset your password with a token from the practice, or talk to a person.',
-      choices: LOCKED_CHOICES,
+      choices: LOCKED_FLOWS.map(([c]) => c),
     });
-  }
-
-  private async routeOtherWay(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const text = typeof step.result === 'string' ? step.result : '';
-    const chosen = matchChoice(text, LOCKED_CHOICES);
-    if (chosen === CHOICES.haveToken) return step.endDialog({ next: 'reset-by-token' } satisfies FlowResult);
-    if (chosen === CHOICES.requestToken) return step.endDialog({ next: 'request-reset-token' } satisfies FlowResult);
-    if (chosen === CHOICES.person) return step.endDialog({ next: 'handoff' } satisfies FlowResult);
-    return step.endDialog({ reroute: text } satisfies FlowResult);
   }
 }

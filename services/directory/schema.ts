@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { normaliseAnswer } from '../crypto';
 import { checkPasswordPolicy, failedPasswordRules, USERNAME_RULE } from '../passwords/policy';
 import { normaliseEmail, normaliseUsername } from './normalise';
+import { canonicalQuestion } from './securityQuestions';
 
 /** True for a real calendar date `YYYY-MM-DD` between 1900-01-01 and today. */
 export function isValidDateOfBirth(value: string, today = new Date()): boolean {
@@ -29,7 +30,10 @@ export function isValidDateOfBirth(value: string, today = new Date()): boolean {
 const name = z.string().trim().min(1, 'is required').max(100, 'is longer than 100 characters');
 
 const SecurityQuestionInput = z.strictObject({
-  question: z.string().trim().min(5, 'is too short').max(200, 'is longer than 200 characters'),
+  question: z
+    .string()
+    .refine((q) => canonicalQuestion(q) !== undefined, 'must be one of the questions in services/directory/securityQuestions.ts')
+    .transform((q) => canonicalQuestion(q) ?? q),
   answer: z
     .string()
     .max(200, 'is longer than 200 characters')

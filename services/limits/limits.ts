@@ -16,9 +16,22 @@ import type { Config } from '../config';
 import type { Keys, RedisClient } from '../redis';
 import { sha256 } from '../crypto';
 
-export type LimitName = 'perConversation' | 'perIp' | 'perAccount' | 'resetEmailsPerAccount' | 'practiceTokenPerConversation';
+export type LimitName =
+  | 'perConversation'
+  | 'perIp'
+  | 'perAccount'
+  | 'resetEmailsPerAccount'
+  | 'practiceTokenPerConversation'
+  | 'practiceRequestPerConversation';
 
-export const LIMIT_NAMES: readonly LimitName[] = ['perConversation', 'perIp', 'perAccount', 'resetEmailsPerAccount', 'practiceTokenPerConversation'];
+export const LIMIT_NAMES: readonly LimitName[] = [
+  'perConversation',
+  'perIp',
+  'perAccount',
+  'resetEmailsPerAccount',
+  'practiceTokenPerConversation',
+  'practiceRequestPerConversation',
+];
 
 export interface LimitRule {
   points: number;
@@ -46,6 +59,8 @@ export function limitRules(limits: Config['limits'], opts: LimitOptions = {}): R
     perAccount: { points: limits.accountPerHour, durationSeconds: 3600 },
     resetEmailsPerAccount: { points: limits.resetEmailsPerAccountPerHour, durationSeconds: 3600 },
     practiceTokenPerConversation: { points: opts.practiceTokenPerConversationPerHour ?? 5, durationSeconds: 3600 },
+    // Each request emails the practice: a handful per conversation per hour is plenty for a real patient.
+    practiceRequestPerConversation: { points: 3, durationSeconds: 3600 },
   };
 }
 

@@ -70,11 +70,13 @@ describe('conversation over expectReplies', () => {
     expect(buttonsOf(cancelled)).toContain('Reset my password');
   });
 
-  it('accepts typed words in place of a button', async () => {
+  it('accepts typed words or a choice number in place of a button', async () => {
     const c = new Conversation(host);
     await c.join();
-    const replies = await c.say('talk to a person');
-    expect(textOf(replies)).toContain('(555) 222-3333');
+    expect(textOf(await c.say('4'))).toContain('(555) 222-3333');
+    const d = new Conversation(host);
+    await d.join();
+    expect(textOf(await d.say('reset my password'))).toMatch(/verified account email or your username/);
   });
 });
 
@@ -86,6 +88,8 @@ describe('channels', () => {
     expect(buttonsOf(menu)).toEqual([]);
     const picked = await c.say('4');
     expect(textOf(picked)).toContain('(555) 222-3333');
+    const offer = textOf(await new Conversation(host, 'sms').say('how do i reset my pw'));
+    expect(offer).toMatch(/Reply YES or NO$/);
   });
 
   it('Teams gets a hero card with at most three buttons', async () => {

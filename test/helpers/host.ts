@@ -3,6 +3,8 @@
  * a channel does (`deliveryMode: "expectReplies"` returns the replies in the response body).
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { createApp, type App, type AppOptions } from '../../bot/app';
@@ -42,6 +44,7 @@ export async function startHost(
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     PRACTICE_HOURS: 'Mon-Sun 00:00-23:59',
+    OUTBOX_DIR: path.join(os.tmpdir(), `${prefix}-outbox`),
     ...env,
   });
   const logs: string[] = [];

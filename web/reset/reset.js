@@ -5,12 +5,13 @@
   var password = document.getElementById('password');
   var confirm = document.getElementById('confirm');
   if (!password || !confirm) return;
+  // The same patterns as services/passwords/policy.ts (Unicode-aware; length in characters, not UTF-16 units).
   var checks = {
-    length: function (p) { return p.length >= 8 && p.length <= 200; },
-    upper: function (p) { return /[A-Z]/.test(p); },
-    lower: function (p) { return /[a-z]/.test(p); },
-    number: function (p) { return /[0-9]/.test(p); },
-    special: function (p) { return /[^A-Za-z0-9\s]/.test(p); },
+    length: function (p) { var n = Array.from(p).length; return n >= 8 && n <= 200; },
+    upper: function (p) { return /\p{Lu}/u.test(p); },
+    lower: function (p) { return /\p{Ll}/u.test(p); },
+    number: function (p) { return /\p{N}/u.test(p); },
+    special: function (p) { return /[^\p{L}\p{N}\s]/u.test(p); },
     'no-edge-space': function (p) { return p.length > 0 && p === p.trim(); },
     match: function (p, c) { return p.length > 0 && p === c; }
   };
