@@ -33,5 +33,6 @@ export function activityProblem(body: unknown): string | null {
   const parsed = InboundActivitySchema.safeParse(body);
   if (parsed.success) return null;
   const issue = parsed.error.issues[0];
-  return issue.message.includes(' ') ? issue.message : `${issue.path.join('.')}: ${issue.message}`;
+  const field = issue.path.join('.');
+  return !field || issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
 }

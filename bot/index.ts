@@ -15,7 +15,13 @@ async function importDemoAccounts(app: App, file: string, logger: Logger): Promi
     logger.warn({ file }, 'demo accounts file not found; the embedded store starts empty');
     return;
   }
-  const counts = await app.services.directory.importPatients(JSON.parse(fs.readFileSync(file, 'utf8')));
+  let input: unknown;
+  try {
+    input = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    throw new Error(`${file} is not valid JSON (DEMO_ACCOUNTS_FILE)`); // the parser's own message may quote the file
+  }
+  const counts = await app.services.directory.importPatients(input);
   logger.warn({ ...counts, file }, 'embedded store: imported the DEMO patients and accounts (see README)');
 }
 

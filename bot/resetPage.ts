@@ -87,7 +87,7 @@ export class ResetPage implements RouteModule {
   /** Per-IP limit and a last-resort error page: these routes never answer 500 with a stack. */
   private async guard(req: Request, res: Response, handler: () => Promise<void>): Promise<void> {
     try {
-      if (!(await this.deps.services.limits.consume('perIp', `reset:${clientIp(req)}`))) {
+      if (!(await this.deps.services.limits.consume('perIp', `reset:${clientIp(req, this.deps.config.trustProxyHops)}`))) {
         this.page(res, 429, 'Too many attempts', this.message('error', 'Too many attempts from this device.', 'Please wait a minute and try again.'));
         return;
       }

@@ -22,9 +22,17 @@ export interface ServerDeps {
   routes?: RouteModule[];
 }
 
-/** The client address as seen by this host (set `trust proxy` at the load balancer, not here). */
-export function clientIp(req: Request): string {
-  return req.socket?.remoteAddress ?? 'unknown';
+/**
+ * The patient's address for per-IP limits. Behind `trustProxyHops` reverse proxies (a load balancer,
+ * Azure Front Door…) it is the X-Forwarded-For entry that the outermost trusted proxy added; entries
+ * further left are client-supplied and ignored. With 0 hops it is the socket's peer.
+ */
+export function clientIp(req: Request, trustProxyHops = 0): string {
+  const peer = req.socket?.remoteAddress ?? 'unknown';
+  if (trustProxyHops <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+  return hops[hops.length - trustProxyHops] ?? hops[0] ?? peer;
 }
 
 export function createServer(deps: ServerDeps): Server {

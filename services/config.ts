@@ -80,6 +80,7 @@ const EnvSchema = z
       .default('pb'),
     STATE_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
     TURN_LOCK_TIMEOUT_MS: int(15000, 1000, 120000),
+    TRUST_PROXY_HOPS: int(0, 0, 10),
     PUBLIC_BASE_URL: z
       .string()
       .url('must be an absolute URL such as https://help.example-practice.org')
@@ -145,6 +146,8 @@ export interface Config {
   keyPrefix: string;
   stateTtlSeconds: number;
   turnLockTimeoutMs: number;
+  /** Reverse proxies in front of the host whose X-Forwarded-For entries are trusted (0 = none). */
+  trustProxyHops: number;
   publicBaseUrl: string;
   practice: { name: string; phone: string; hours: PracticeHours; timeZone: string };
   microsoft: { appType: Env['MicrosoftAppType']; appId: string; appPassword: string; tenantId: string };
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     keyPrefix: e.REDIS_KEY_PREFIX,
     stateTtlSeconds: e.STATE_TTL_SECONDS,
     turnLockTimeoutMs: e.TURN_LOCK_TIMEOUT_MS,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     practice: {
       name: e.PRACTICE_NAME,

@@ -86,7 +86,9 @@ const COMMANDS: Record<string, Command> = {
       try {
         input = JSON.parse(text);
       } catch (err) {
-        io.err(`${file} is not valid JSON: ${(err as Error).message}`);
+        // The parser's message quotes part of the file (a password, perhaps): report only where it broke.
+        const at = /position (\d+)/.exec((err as Error).message)?.[1];
+        io.err(`${file} is not valid JSON${at ? ` (near character ${at})` : ''}.`);
         return 1;
       }
       try {
