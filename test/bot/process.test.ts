@@ -1,0 +1,91 @@
+/**
+ * The bot as an operator runs it (`tsx bot/index.ts`, as `npm start` does): bad configuration exits 1
+ * naming every bad variable; SIGTERM lets a turn in flight finish, then exits 0.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+
+const ROOT = path.join(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function run(env: Record<string, string>) {
+  const child = spawn(TSX, ['bot/index.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+it('exits 1 with one message naming every bad variable', async () => {
+  const p = run({ NODE_ENV: 'production', PORT: 'eighty', PRACTICE_TIMEZONE: 'Nowhere/Town' });
+  expect(await p.exited).toBe(1);
+  const err = p.err();
+  for (const name of ['PORT', 'PRACTICE_TIMEZONE', 'MicrosoftAppId', 'REDIS_URL', 'SMTP_URL', 'SERVER_SECRET']) expect(err).toContain(`${name}:`);
+  expect(err).not.toMatch(/at .+\.ts:\d+/); // no stack trace
+});
+
+it('finishes a turn in flight on SIGTERM, then exits 0', async () => {
+  const prefix = uniquePrefix('process');
+  const redis = connectTestRedis(10);
+  const port = await freePort();
+  const p = run({
+    PORT: String(port),
+    REDIS_URL: 'redis://127.0.0.1:6379/10',
+    REDIS_KEY_PREFIX: prefix,
+    OUTBOX_DIR: path.join(os.tmpdir(), `${prefix}-outbox`),
+    LOG_LEVEL: 'info',
+  });
+  try {
+    for (let i = 0; i < 100 && !/listening on port/.test(p.out()); i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(p.out()).toMatch(/listening on port/);
+    // Start a request and hold back the end of its body, so it is surely in flight when SIGTERM lands.
+    const body = JSON.stringify({
+      type: 'message',
+      text: 'how do I enroll in the portal',
+      channelId: 'webchat',
+      conversation: { id: `${prefix}-c1` },
+      from: { id: 'u1' },
+      recipient: { id: 'bot' },
+      deliveryMode: 'expectReplies',
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/api/messages', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let data = '';
+          res.on('data', (d) => (data += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 20));
+      setTimeout(() => {
+        p.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(20)), 300);
+      }, 200);
+    });
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect((JSON.parse(res.body) as { activities: unknown[] }).activities.length).toBeGreaterThan(0);
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toMatch(/shutdown complete/);
+  } finally {
+    p.child.kill('SIGKILL');
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  }
+}, 30000);
