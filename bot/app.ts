@@ -96,6 +96,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     practice: config.practice,
     serverSecret: config.serverSecret,
     practiceNotifyEmail: config.mail.practiceNotifyEmail,
+    isNewQuestion: (text) => ['answer', 'emergency'].includes(faq.decide(text).type),
   };
   const dialogs = [
     new ContactPracticeDialog(config.practice),

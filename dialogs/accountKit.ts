@@ -32,6 +32,8 @@ export interface AccountDeps {
   practice: Config['practice'];
   serverSecret: string;
   practiceNotifyEmail: string | undefined;
+  /** True when text the patient typed at a question is really a new question the FAQ can answer. */
+  isNewQuestion(text: string): boolean;
 }
 
 /** Every flow a dialog can hand the conversation to when it ends. */
@@ -63,6 +65,15 @@ export async function followChoice(step: WaterfallStepContext, options: Array<[C
   const chosen = matchChoice(typeof step.result === 'string' ? step.result : '', options.map(([c]) => c));
   const flow = options.find(([c]) => c === chosen)?.[1];
   return step.endDialog((flow ? { next: flow } : { reroute: true }) satisfies FlowResult);
+}
+
+/**
+ * When an answer could not be read even after re-asking: a patient who changed the subject gets that
+ * question routed; otherwise, the practice's contact details with the reason.
+ */
+export async function unreadable(step: WaterfallStepContext, deps: Pick<AccountDeps, 'isNewQuestion'>, reason: string): Promise<DialogTurnResult> {
+  if (deps.isNewQuestion(step.context.activity.text ?? '')) return step.endDialog({ reroute: true } satisfies FlowResult);
+  return step.endDialog({ next: 'contact-practice', nextOptions: { reason } } satisfies FlowResult);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { RequestValidationError, type RequestKind } from '../services/requests';
-import { conversationRef, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
+import { conversationRef, unreadable, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
 
 export const PRACTICE_REQUEST_DIALOG = 'practiceRequestDialog';
@@ -42,7 +42,7 @@ export class PracticeRequestDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
     super(PRACTICE_REQUEST_DIALOG);
     this.addDialog(createTextPrompt());
-    this.addDialog(createValidatedPrompt());
+    this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
     this.addDialog(
       new WaterfallDialog(STEPS, [
         this.askFirstName.bind(this),
@@ -148,6 +148,6 @@ export class PracticeRequestDialog extends ComponentDialog {
   }
 
   private async giveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that." } } satisfies FlowResult);
+    return unreadable(step, this.deps, "I couldn't read that.");
   }
 }

@@ -12,9 +12,9 @@ import {
   followChoice,
   showChatResetLink,
   UNIFORM,
+  unreadable,
   withinLimits,
   type AccountDeps,
-  type FlowResult,
 } from './accountKit';
 import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
 
@@ -30,7 +30,7 @@ export class PracticeTokenDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
     super(PRACTICE_TOKEN_DIALOG);
     this.addDialog(createTextPrompt());
-    this.addDialog(createValidatedPrompt());
+    this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
     this.addDialog(
       new WaterfallDialog(STEPS, [this.askUsername.bind(this), this.askToken.bind(this), this.redeem.bind(this), this.afterFailure.bind(this)]),
     );
@@ -48,7 +48,7 @@ export class PracticeTokenDialog extends ComponentDialog {
 
   private async askToken(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'username');
-    if (!('value' in answer)) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that username." } } satisfies FlowResult);
+    if (!('value' in answer)) return unreadable(step, this.deps, "I couldn't read that username.");
     (step.values as { user?: string }).user = this.deps.sealer.seal(answer.value);
     return askFor(step, 'token', { text: 'Now type the reset token the practice gave you.' }, 'That does not look like a reset token. Please type it exactly as the practice gave it to you.');
   }

@@ -97,12 +97,16 @@ export function readAnswer(expect: Expect, text: string): string | null {
   }
 }
 
-/** The prompt behind `askFor`: accepts an offered choice or a valid answer, re-asks otherwise. */
-export function createValidatedPrompt(): TextPrompt {
+/**
+ * The prompt behind `askFor`: accepts an offered choice or a valid answer, and hands over (without
+ * re-asking) text that is really a new question; re-asks anything else, three times at most.
+ */
+export function createValidatedPrompt(isNewQuestion: (text: string) => boolean = () => false): TextPrompt {
   return new TextPrompt(VALIDATED_PROMPT, async (pc) => {
     const { expect, choices } = (pc.options.validations ?? { expect: 'name', choices: [] }) as Validations;
     const text = pc.recognized.value ?? '';
     if (matchChoice(text, choices) || readAnswer(expect, text) !== null) return true;
+    if (isNewQuestion(text)) return true;
     return pc.attemptCount >= 3; // after three tries the step decides (usually: offer help)
   });
 }

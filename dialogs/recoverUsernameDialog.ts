@@ -6,7 +6,7 @@
  * typed email and last name are kept sealed in conversation state between steps.
  */
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { accountLimitKey, CHOICES, conversationRef, UNIFORM, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
+import { accountLimitKey, CHOICES, conversationRef, UNIFORM, unreadable, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
 import type { AccountMatch } from '../services/directory';
 import type { TurnContext } from 'botbuilder';
@@ -26,7 +26,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
     super(RECOVER_USERNAME_DIALOG);
     this.addDialog(createTextPrompt());
-    this.addDialog(createValidatedPrompt());
+    this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
     this.addDialog(new WaterfallDialog(VERIFIED, [this.askVerifiedEmail.bind(this), this.sendToVerifiedEmail.bind(this)]));
     this.addDialog(
       new WaterfallDialog(NOTIFICATION, [
@@ -59,7 +59,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
   private async sendToVerifiedEmail(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'email', [CHOICES.noVerifiedEmail]);
     if ('choice' in answer) return step.replaceDialog(NOTIFICATION);
-    if ('invalid' in answer) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that email address." } } satisfies FlowResult);
+    if ('invalid' in answer) return unreadable(step, this.deps, "I couldn't read that email address.");
 
     if (await this.allowed(step.context, answer.value)) {
       const match = await this.deps.directory.findByVerifiedEmail(answer.value);
@@ -83,14 +83,15 @@ export class RecoverUsernameDialog extends ComponentDialog {
 
   private async askLastName(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'email', [CHOICES.noEmailAtAll]);
-    if (!('value' in answer)) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: NO_EMAIL_REASON } } satisfies FlowResult);
+    if ('choice' in answer) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: NO_EMAIL_REASON } } satisfies FlowResult);
+    if ('invalid' in answer) return unreadable(step, this.deps, "I couldn't read that email address.");
     (step.values as Values).email = this.deps.sealer.seal(answer.value);
     return askFor(step, 'name', { text: 'Thanks. What is your last name, as the practice has it?' }, 'Please type just your last name, using letters.');
   }
 
   private async askDateOfBirth(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'name');
-    if (!('value' in answer)) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that name." } } satisfies FlowResult);
+    if (!('value' in answer)) return unreadable(step, this.deps, "I couldn't read that name.");
     (step.values as Values).lastName = this.deps.sealer.seal(answer.value);
     return askFor(
       step,
@@ -102,9 +103,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
 
   private async sendToNotificationEmail(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'dob');
-    if (!('value' in answer)) {
-      return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that date of birth." } } satisfies FlowResult);
-    }
+    if (!('value' in answer)) return unreadable(step, this.deps, "I couldn't read that date of birth.");
     const values = step.values as Values;
     const email = this.deps.sealer.open(values.email);
     const lastName = this.deps.sealer.open(values.lastName);

@@ -39,7 +39,7 @@ export class ResetPasswordDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
     super(RESET_PASSWORD_DIALOG);
     this.addDialog(createTextPrompt());
-    this.addDialog(createValidatedPrompt());
+    this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
     this.addDialog(new WaterfallDialog(BY_EMAIL, [this.askEmailOrUsername.bind(this), this.sendLink.bind(this), this.afterSent.bind(this)]));
     this.addDialog(new WaterfallDialog(OTHER_WAYS, [this.offerOtherWays.bind(this), (step) => followChoice(step, OTHER_WAYS_FLOWS)]));
     this.initialDialogId = BY_EMAIL;
@@ -68,7 +68,10 @@ export class ResetPasswordDialog extends ComponentDialog {
       if (answer.choice === CHOICES.haveToken) return step.endDialog({ next: 'reset-by-token' } satisfies FlowResult);
       return step.replaceDialog(OTHER_WAYS);
     }
-    if ('invalid' in answer) return step.replaceDialog(OTHER_WAYS);
+    if ('invalid' in answer) {
+      if (this.deps.isNewQuestion(step.context.activity.text ?? '')) return step.endDialog({ reroute: true } satisfies FlowResult);
+      return step.replaceDialog(OTHER_WAYS);
+    }
 
     await this.emailResetLink(step.context, answer.value);
     const text = `${UNIFORM.resetLinkSent}\n\nNo email arrived, or no email on your account? I can help another way.`;

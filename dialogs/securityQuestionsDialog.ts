@@ -14,6 +14,7 @@ import {
   decoyQuestions,
   followChoice,
   showChatResetLink,
+  unreadable,
   withinLimits,
   type AccountDeps,
   type FlowResult,
@@ -41,7 +42,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
     super(SECURITY_QUESTIONS_DIALOG);
     this.addDialog(createTextPrompt());
-    this.addDialog(createValidatedPrompt());
+    this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
     this.addDialog(new WaterfallDialog(START, [this.askUsername.bind(this), this.startQuestions.bind(this)]));
     this.addDialog(new WaterfallDialog(QUESTION, [this.askQuestion.bind(this), this.checkAnswer.bind(this)]));
     this.addDialog(new WaterfallDialog(LOCKED, [this.offerOtherWays.bind(this), (step) => followChoice(step, LOCKED_FLOWS)]));
@@ -60,7 +61,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
   private async startQuestions(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'username', [CHOICES.forgotUsername]);
     if ('choice' in answer) return step.endDialog({ next: 'recover-username' } satisfies FlowResult);
-    if ('invalid' in answer) return step.endDialog({ next: 'contact-practice', nextOptions: { reason: "I couldn't read that username." } } satisfies FlowResult);
+    if ('invalid' in answer) return unreadable(step, this.deps, "I couldn't read that username.");
     await this.deps.audit.record({ type: 'reset-requested', conversationRef: conversationRef(step.context), detail: { via: 'questions' } });
     return step.replaceDialog(QUESTION, { user: this.deps.sealer.seal(answer.value), index: 0 } satisfies QuestionOptions);
   }

@@ -133,6 +133,13 @@ describe('username recovery', () => {
     expect(textOf(reply)).toMatch(/A person on the Lakeside Clinic team can help you/);
   });
 
+  it('routes a new question typed in place of an answer instead of re-asking', async () => {
+    const c = new Conversation(host);
+    await startFlow(c, 'I forgot my username');
+    const reply = await c.say('actually how do I use the portal on my iphone');
+    expect(textOf(reply)).toMatch(/separate account/i);
+  });
+
   it('starts at the notification email when the patient already said the email was never verified', async () => {
     const c = new Conversation(host);
     expect(await startFlow(c, 'forgot my username and my email was never verified')).toMatch(/notification email/i);
@@ -464,8 +471,7 @@ describe('no PHI at rest or in logs', () => {
     const stateOf = async () => ((await host.redis.hget(`${host.prefix}:{conv:webchat/${c.id}}:state`, 'doc')) ?? '').toLowerCase();
     const said = [
       'hi my name is Maria Gonzalez born 04/12/1978, I forgot my username',
-      'yes',
-      "I don't have a verified email",
+      'yes', // the date of birth in the question starts the notification-email path directly
       'maria.gonzalez@example.com',
       'Gonzalez',
     ];
