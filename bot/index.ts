@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  if (config.insecureDevSecret) logger.warn('SERVER_SECRET is not set: using the public development secret (never in production)');
   const app = createApp(config, logger);
   if (app.embeddedRedis) await importDemoAccounts(app, config.demoAccountsFile, logger);
   const port = await app.listen(config.port);

@@ -5,7 +5,6 @@
  * `process.env` (plus `.env`, if present), and on any problem throws a `ConfigError` whose message names
  * every bad variable and why, so an operator fixes them all in one go.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -152,8 +151,13 @@ export interface Config {
   practice: { name: string; phone: string; hours: PracticeHours; timeZone: string };
   microsoft: { appType: Env['MicrosoftAppType']; appId: string; appPassword: string; tenantId: string };
   mail: { smtpUrl: string | undefined; from: string; practiceNotifyEmail: string | undefined; outboxDir: string };
-  /** Secret for HMACs (decoy questions, hashed indexes). A random one is made per process outside production. */
+  /**
+   * Secret for HMACs (decoy questions, audit refs) and sealing (dialog values, queued mail). Required in
+   * production; elsewhere a fixed, public development value, so the bot and the admin CLI agree.
+   */
   serverSecret: string;
+  /** True when `serverSecret` is the public development value. */
+  insecureDevSecret: boolean;
   demoAccountsFile: string;
   limits: {
     conversationPerMinute: number;
@@ -162,6 +166,9 @@ export interface Config {
     resetEmailsPerAccountPerHour: number;
   };
 }
+
+/** Used only outside production when SERVER_SECRET is unset; it is public, so it protects nothing. */
+export const DEV_SERVER_SECRET = 'development-only-server-secret-not-for-production-use';
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -211,7 +218,8 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
       tenantId: e.MicrosoftAppTenantId ?? '',
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, practiceNotifyEmail: e.PRACTICE_NOTIFY_EMAIL, outboxDir: e.OUTBOX_DIR },
-    serverSecret: e.SERVER_SECRET ?? randomBytes(32).toString('hex'),
+    serverSecret: e.SERVER_SECRET ?? DEV_SERVER_SECRET,
+    insecureDevSecret: !e.SERVER_SECRET,
     demoAccountsFile: e.DEMO_ACCOUNTS_FILE,
     limits: {
       conversationPerMinute: e.RATE_LIMIT_CONVERSATION_PER_MINUTE,

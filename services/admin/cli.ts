@@ -458,9 +458,6 @@ export async function buildAdminServices(
       "REDIS_URL is not set. The admin CLI changes the same store the bot uses, so it needs REDIS_URL (e.g. redis://127.0.0.1:6379); it cannot use the bot's in-process stand-in.",
     );
   }
-  if (!fullEnv.SERVER_SECRET) {
-    process.stderr.write("Note: SERVER_SECRET is not set, so audit account refs written by this CLI will not match the bot's.\n");
-  }
   // Logs go to stderr so a token stays the last line of stdout.
   const logger = createLogger(config.logLevel, pino.destination(2));
   const { redis } = createRedis({ url: config.redisUrl, logger });

@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { createSealer } from '../state/sealer';
 import { Keys, type RedisClient } from '../redis';
 import { BullOutbox, DEFAULT_RETRY, MemoryOutbox, type Outbox, type OutboxJob, type RetryPolicy } from './outbox';
 import { createFileTransport, createSmtpTransport, MailDeliveryError, PermanentMailError, type MailTransport } from './transport';
@@ -130,6 +131,15 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
     outbox = new BullOutbox({ redisUrl: config.redisUrl, prefix: config.keyPrefix, retry, concurrency: options.concurrency ?? 4, logger });
   }
 
+  const sealer = createSealer(config.serverSecret);
+  /** The recipient and data of a job (sealed in Redis; plain in older jobs). */
+  function unseal(job: OutboxJob): { to: string; data: Record<string, string> } {
+    if (!job.sealed) return { to: job.to, data: job.data };
+    const opened = sealer.open(job.sealed);
+    if (opened === null) throw new PermanentMailError('mail job was sealed with another SERVER_SECRET');
+    return JSON.parse(opened) as { to: string; data: Record<string, string> };
+  }
+
   /** One delivery attempt of one outbox job. */
   async function deliver(jobId: string, job: OutboxJob, attempt: number): Promise<void> {
     const log = { template: job.template, jobId, attempt };
@@ -139,8 +149,9 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
     }
     let result;
     try {
-      const rendered = renderTemplate(templates, job.template, job.data, brand);
-      result = await transport.deliver({ ...rendered, to: job.to, jobId });
+      const { to, data } = unseal(job);
+      const rendered = renderTemplate(templates, job.template, data, brand);
+      result = await transport.deliver({ ...rendered, to, jobId });
     } catch (err) {
       const permanent = !(err instanceof MailDeliveryError);
       const final = permanent || attempt >= retry.attempts;
@@ -179,7 +190,7 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
       const jobId = outboxJobId(idempotencyKey);
       const queued = async () => {
         if ((await redis.exists(sentKey(jobId))) === 1) return false;
-        await outbox.add(jobId, { to, template, data });
+        await outbox.add(jobId, { to: '', template, data: {}, sealed: sealer.seal(JSON.stringify({ to, data })) });
         return true;
       };
       const added = await withTimeout(queued(), enqueueTimeoutMs, 'queueing the mail');

@@ -25,10 +25,16 @@ import type { Logger } from '../logger';
 import { PermanentMailError } from './transport';
 import type { TemplateName } from './templates';
 
+/**
+ * A queued mail. The recipient and data (an address, a username, a reset link) are PHI or secrets, so
+ * they travel sealed (`sealed`, AES-GCM keyed from SERVER_SECRET); `to` and `data` stay empty in Redis.
+ */
 export interface OutboxJob {
   to: string;
   template: TemplateName;
   data: Record<string, string>;
+  /** `{to, data}` sealed with the server secret. */
+  sealed?: string;
   /** Set once the mail went out, when recipient and data are wiped from the stored job. */
   delivered?: true;
 }

@@ -457,6 +457,14 @@ describe('mail outage', () => {
     const reply = textOf(await c.say('sofia.alvarez@example.org'));
     expect(reply).toMatch(/we've sent the username/); // the chat did not wait on SMTP
     await sleep(2000);
+    // While it waits in the Redis outbox, the mail's recipient and username are sealed, not readable.
+    const keys = await host.redis.keys(`${host.prefix}:*outbox*`);
+    expect(keys.length).toBeGreaterThan(0);
+    const stored = (
+      await Promise.all(keys.map(async (k) => ((await host.redis.type(k)) === 'hash' ? JSON.stringify(await host.redis.hgetall(k)) : '')))
+    ).join('\n');
+    expect(stored).toContain('sealed');
+    expect(stored).not.toMatch(/sofia\.alvarez|salvarez85/i);
     smtp = await startTestSmtp(port);
     const mail = await smtp.waitFor(mailTo('sofia.alvarez@example.org'), 20000);
     expect(mail.text).toContain('salvarez85');
