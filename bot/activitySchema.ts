@@ -27,11 +27,33 @@ export const InboundActivitySchema = z
     }
   });
 
-/** Returns null when the body is a valid activity, else a short reason for the 400 reply. */
-export function activityProblem(body: unknown): string | null {
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True for an http(s) URL on this machine. */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return /^https?:$/.test(u.protocol) && (LOOPBACK.has(u.hostname) || u.hostname.startsWith('127.'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns null when the body is a valid activity, else a short reason for the 400 reply. With
+ * authentication disabled (local use), replies may only be posted back to this machine: otherwise anyone
+ * could make the bot send requests (and replies) to any address.
+ */
+export function activityProblem(body: unknown, authDisabled = false): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON activity object';
   const parsed = InboundActivitySchema.safeParse(body);
-  if (parsed.success) return null;
+  if (parsed.success) {
+    const { deliveryMode, serviceUrl } = parsed.data;
+    if (authDisabled && deliveryMode !== 'expectReplies' && serviceUrl && !isLoopbackUrl(serviceUrl)) {
+      return 'serviceUrl must be on this machine while authentication is disabled (MicrosoftAppId is empty)';
+    }
+    return null;
+  }
   const issue = parsed.error.issues[0];
   const field = issue.path.join('.');
   return !field || issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;

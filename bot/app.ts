@@ -139,6 +139,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     // Per-IP limits guard the pages patients' browsers open. /api/messages is not limited per IP: all
     // channel traffic arrives from Azure Bot Service's few addresses; it is limited per conversation.
     routes: [new ResetPage({ config, services, logger })],
+    authDisabled: !config.microsoft.appId,
   });
 
   return {

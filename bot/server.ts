@@ -20,6 +20,8 @@ export interface ServerDeps {
   redis: RedisClient;
   logger: Logger;
   routes?: RouteModule[];
+  /** True when MicrosoftAppId is empty: channel authentication is off (local use). */
+  authDisabled: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export function createServer(deps: ServerDeps): Server {
   server.post('/api/messages', async (req: Request, res: Response) => {
     const started = Date.now();
     try {
-      const problem = activityProblem(req.body);
+      const problem = activityProblem(req.body, deps.authDisabled);
       if (problem) {
         res.send(400, { error: problem });
         return;

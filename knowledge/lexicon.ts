@@ -39,6 +39,8 @@ export const SHORTHAND: Readonly<Record<string, string>> = {
   ok: 'ok', okay: 'ok', temp: 'temporary', tho: 'though', rn: 'right now', asap: 'now', ppw: 'password',
   emails: 'email', gmail: 'email', yahoo: 'email', hotmail: 'email', outlook: 'email', aol: 'email',
   iphone: 'iphone', ipad: 'ipad', cellphone: 'cell phone', smartphone: 'smart phone',
+  password1: 'common password', password123: 'common password', '123456': 'common password', '12345678': 'common password',
+  qwerty: 'common password', abc123: 'common password', letmein: 'common password', welcome1: 'common password',
   xray: 'xray', covid19: 'covid', hi: 'hi', hii: 'hi', hiii: 'hi', heyy: 'hey', heyyy: 'hey', helo: 'hello',
 };
 
@@ -67,8 +69,21 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'phone_number|cell_number|mobile_number|phone_no|telephone_number|home_phone', emit: 'phonenumber' },
   { pattern: 'zip_code|postal_code|area_code|billing_code|procedure_code|diagnosis_code|icd_code|cpt_code', emit: 'zipcode' },
   { pattern: 'call_me|call_me_back|call_back|callback|give_me_a_call|phone_me|ring_me|have_someone_call|contact_me', emit: 'talkx humanx' },
-  { pattern: 'capital_letter|capitalization|capitalisation|capitalized|capitalize|capital_and_lowercase|upper_case|uppercase|lower_case|lowercase|case_sensitive|case_insensitive|not_case_sensitive|caps|upper|lower', emit: 'casex' },
+  { pattern: 'capital_letter|capital|capitals|capitalization|capitalisation|capitalized|capitalize|capital_and_lowercase|upper_case|uppercase|lower_case|lowercase|case_sensitive|case_insensitive|not_case_sensitive|caps|upper|lower', emit: 'casex' },
   { pattern: 'special_character|special_char|special_symbol|symbol|symbols|punctuation|exclamation', emit: 'charx' },
+  // "isnt doing anything", "nothing happens": a thing that fails without an error message.
+  { pattern: 'nothing_happen|nothing_happens|nothing_happened|does_nothing|did_nothing|do_nothing|nothing_work|nothing_works|goes_nowhere|went_nowhere', emit: 'brokenx' },
+  { pattern: 'not|doesnt|dont|isnt|wont|didnt|wasnt ~ do_anything|doing_anything|did_anything|happen|happening|load|loading|respond|responding|go_anywhere|going_anywhere', emit: 'brokenx' },
+  // Long absence ("haven't been to the doctor in 3 years", "haven't logged in for ages"): why practices un-enroll.
+  { pattern: 'havent_been_to|havent_been_in|havent_been_into|havent_visited|havent_seen|havent_gone_to|havent_gone_in|havent_come_in|havent_come_to|not_been_to|not_been_in|not_visited|hasnt_been_to|hasnt_been_in|hasnt_visited|hasnt_seen|stopped_going_to|stopped_seeing|been_away_from|stayed_away_from ~ doctor|practice|office|clinic|you|there|here|year|years|long_time|ages|month|months|while', emit: 'awayx' },
+  { pattern: 'havent_logged_in|havent_logged_on|havent_logged_into|havent_signed_in|havent_signed_on|havent_signed_into|havent_used|havent_been_on|havent_been_onto|havent_accessed|havent_checked|havent_opened|havent_gone_on|hasnt_logged_in|hasnt_logged_on|hasnt_signed_in|hasnt_used|hasnt_been_on|not_logged_in|not_logged_on|not_signed_in|not_been_on|stopped_using|quit_using|been_a_long_time_since|been_a_while_since|been_years_since|been_ages_since|long_time_since|years_since', emit: 'awayx' },
+  { pattern: 'moved_away|moved_back|been_away|was_away|been_gone|was_gone|been_abroad|was_abroad|lived_abroad|living_abroad|out_of_the_country|been_out_of_state|was_out_of_state', emit: 'awayx' },
+  { pattern: 'in|for ~2 years|ages|decade|long_time|long_while', emit: 'awayx' },
+  // "no idea where to start" is a how-do-I-begin question, not a forgotten credential.
+  { pattern: 'no_idea|dont_know|do_not_know|not_sure|no_clue|unsure|confused_about ~ where|how ~ to|do_i|i_should|should_i ~ start|begin|get_started|sign_up|signup|join|enroll|register', emit: 'enrollx' },
+  { pattern: 'where_to_start|how_to_start|where_to_begin|how_to_begin|where_do_i_begin|how_do_i_begin', emit: 'enrollx' },
+  // "what name she used to log me in": a name used for logging in is the username.
+  { pattern: 'what_name|which_name|the_name|what_user|which_user ~2 use|used|log_in|login|logon|log_on|sign_in|sign_on|picked|pick|chose|chosen|choose|created|set_up|signed_up|registered|enrolled', emit: 'username' },
   { pattern: 'date_of_birth|dateofbirth|birth_date|birthdate|birthday|born|birth', emit: 'birthx' },
   { pattern: 'last_name|surname|family_name|maiden_name|lastname', emit: 'lastnamex' },
   { pattern: 'notification_email|notification_email_address|notification_address|notification|notify_email', emit: 'notifyaddr' },
@@ -99,14 +114,23 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'change|changed|update|modify|edit|switch|switched|new|set_a_new|set_new|create_a_new|choose_a_new|make_a_new|pick_a_new|get_a_new ~ password|pass_word', emit: 'reset password' },
   { pattern: 'password|pass_word ~ has_to_have|have_to_have|has_to_contain|have_to_contain|must_have|must_contain|need_to_have|needs_to_have|has_to_include|must_include|should_have|should_contain|needs_to_contain|need_to_contain', emit: 'password rulex' },
 
+  // --- "do I have to give an email to sign up": a question about whether email is required, not an invitation ----
+  { pattern: `have_to|has_to|need_to|needs_to|must|required_to|supposed_to|obligated_to ~ give|provide|enter|add|have|use|supply|put|include|list|own|create|verify ~ ${EMAIL}`, emit: 'requiredx email' },
+  { pattern: `leave|left|skip|skipping|omit|ignore|leave_out|not_fill_in|not_fill_out ~2 ${EMAIL} ~ blank|empty|field|box|part|section|out|off`, emit: 'requiredx email' },
+  { pattern: `leave|left|skip|skipping|omit|ignore|leave_out ~2 ${EMAIL}`, emit: 'requiredx email' },
+  { pattern: `${EMAIL} ~ blank|empty|field_blank|box_blank|optional`, emit: 'requiredx email' },
+  // "my wife has the portal, how do I get my own": wanting one's own account is enrolling.
+  { pattern: 'get_my_own|want_my_own|need_my_own|make_my_own|create_my_own|set_up_my_own|open_my_own|have_my_own|get_their_own|get_his_own|get_her_own|get_our_own|own_separate', emit: 'enrollx portalx' },
+  { pattern: 'get|getting|want|need|request|requesting|set_up|apply_for ~ online_access|web_access|internet_access|access_online|portal_access|online_account', emit: 'enrollx portalx' },
+
   // --- invitations: "you emailed me about the portal" is an enrollment email, not an email question ------------
   { pattern: 'emailed_me|texted_me|sent_me_an_email|sent_me_a_text|contacted_me|reached_out ~ about|regarding ~ portal|patient_portal|enroll|enrolling|joining|signing_up|registering', emit: 'invitex enrollx portalx' },
   { pattern: 'emailed_me|email_me|sent_me|texted_me|mailed_me|sent ~ link|invite|invitation|enrollment_link|registration_link', emit: 'invitex' },
   { pattern: 'got|received|receive|get|have|was_sent|were_sent|they_sent|you_sent ~ email|mail|message|letter|text ~ to|about|for ~ enroll|enrolling|join|joining|sign_up|signing_up|register|registering|set_up|the_portal|portal', emit: 'invitex enrollx' },
 
   // --- email problems ------------------------------------------------------------------------------------------
-  { pattern: `didnt|never|havent|not|dont|wasnt|no ~ get|receive|got|recieve|arrive|come|see|show_up ~ ${EMAIL}|link|anything`, emit: 'notreceived email' },
-  { pattern: `${EMAIL} ~ never|not|didnt|wasnt|hasnt|isnt ~ arrive|come|came|show_up|received|sent|deliver|there`, emit: 'notreceived email' },
+  { pattern: `didnt|never|havent|not|dont|wasnt|isnt|arent|hasnt|wont|doesnt|no ~ get|getting|receive|receiving|got|recieve|arrive|arriving|come|coming|see|show_up|showing_up ~ ${EMAIL}|link|anything`, emit: 'notreceived email' },
+  { pattern: `${EMAIL} ~ never|not|didnt|wasnt|hasnt|isnt ~ arrive|arriving|come|came|coming|show_up|showing_up|received|sent|deliver|there`, emit: 'notreceived email' },
   { pattern: `no_longer_have|no_longer_use|lost|lose|lost_access|dont_have_access|no_access|cant_access|cant_get_into|cant_get_to|cant_open|locked_out_of|cant_log_into|cant_login_to|cant_remember_the_password_for|hacked|deleted|closed|shut_down|lost_my_password_to ~2 ${EMAIL}`, emit: 'nomailbox' },
   { pattern: `${NEG}|no_longer|never_had|never_set_up|never_setup|never_gave|never_added|didnt_add|didnt_give|didnt_put|dont_use|doesnt_use|dont_do|doesnt_do|dont_own|doesnt_have|dont_have|not_have|no_verified ~ ${EMAIL}`, emit: 'nomailbox' },
   { pattern: `${EMAIL} ~ not_verified|unverified|isnt_verified|wasnt_verified|never_verified|not_confirmed|never_confirmed|isnt_confirmed|no_longer|doesnt_work|dont_work|not_work|old|changed|outdated|deleted|closed|hacked|gone|dont_use|dont_have|no_longer_valid|isnt_valid|not_valid|invalid|i_cant_access|i_lost|i_no_longer|not_on_file|is_not_on_file|isnt_on_file|no_good|not_good|bad|wrong|incorrect|not_right|not_current|not_correct|out_of_date|on_file_is_wrong|on_file_is_old|on_file_is_no_good`, emit: 'nomailbox' },
@@ -195,6 +219,28 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
 ];
 
 /**
+ * Other services' accounts ("my facebook account is locked", "forgot my wifi password", "how do I reset my gmail
+ * password"). These rules run *before* PHRASE_RULES, so the credential word that belongs to the other service is
+ * consumed with it and cannot make the message look like a portal-login problem. The matcher treats `othersvcx`
+ * as out of scope unless the message also names the portal or a credential of its own.
+ */
+const SERVICE =
+  'facebook|fb|instagram|insta|netflix|hulu|spotify|amazon|ebay|paypal|venmo|zelle|cashapp|cash_app|twitter|tiktok|' +
+  'snapchat|whatsapp|linkedin|xbox|playstation|psn|roblox|fortnite|uber|lyft|doordash|disney_plus|youtube|pinterest|' +
+  'reddit|discord|skype|zoom_account|wifi|wi_fi|router|modem|apple_id|appleid|icloud|itunes|google_account|google_password|' +
+  'google_login|microsoft_account|microsoft_password|windows|xfinity|comcast|verizon|tmobile|t_mobile|bank|banking|' +
+  'credit_union|irs|dmv|social_security|login_gov|id_me|turbotax|laptop_password|computer_password|phone_passcode|' +
+  'phone_password|voicemail';
+export const FOREIGN_RULES: readonly PhraseRule[] = [
+  // The mailbox's own password ("forgot my gmail password"): another service, and also a mailbox the patient can't open.
+  { pattern: 'email_password|email_pass_word|email_passcode|email_login|email_account_password|mail_password', emit: 'othersvcx nomailbox' },
+  { pattern: 'password_for|pass_word_for|password_of|login_for|passcode_for email|email_account|mail', emit: 'othersvcx nomailbox' },
+  { pattern: `${SERVICE} ~ password|pass_word|username|user_name|account|login|log_in|app|pin|passcode|profile|id`, emit: 'othersvcx' },
+  { pattern: `password|pass_word|username|user_name|login|log_in|pin|passcode ${SERVICE}`, emit: 'othersvcx' },
+  { pattern: SERVICE, emit: 'othersvcx' },
+];
+
+/**
  * Words that carry no topic. Negations ("not", "cant") are *not* here: "password not working" and "password
  * requirements" must differ. Matched after stemming, so list plain forms.
  */
@@ -211,7 +257,9 @@ export const STOP_WORDS: readonly string[] = (
   'hoping hope trying told today yesterday morning week last year years month months ago time times long ' +
   'work working again back sure own kind sort bit lot lots much many more most any each every only even ' +
   'name daughter son wife husband mother mom dad father grandson granddaughter mum someone also there gave given ' +
-  'handed sent send anymore ' +
+  'handed sent send anymore bot chatbot ' +
+  // Dates in a story ("I saw Dr Patel on March 3rd") say when, not what.
+  'january february march april june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec ' +
   // Negations only matter inside phrases ("not working", "no email"), which applyPhrases has already consumed.
   'not no dont doesnt didnt never wont isnt wasnt havent hasnt arent'
 )

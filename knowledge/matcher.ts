@@ -126,7 +126,16 @@ const ANCHOR_PAIRS: readonly [readonly string[], readonly string[]][] = [
   [['loginx', 'enrollx'], ['brokenx', 'forgot', 'expiredx']],
   [['enrollx'], ['portalx', 'account']],
   [['humanx'], ['talkx']],
+  [['awayx'], ['portalx', 'account', 'loginx', 'brokenx', 'blockedx']],
 ];
+/** Another service's account ("my facebook account is locked", "forgot my wifi password"): see FOREIGN_RULES. */
+const FOREIGN = 'othersvcx';
+/**
+ * What still ties a message that names another service to *our* portal: the portal or practice itself, or a
+ * credential the foreign phrase did not consume ("I use my gmail password for the portal", "forgot my email
+ * password so I can't reset my password").
+ */
+const PORTAL_CONTEXT = new Set(['portalx', 'officex', 'enrollx', 'tokenx', 'resetcode', 'secquestion', 'notifyaddr', 'password', 'username', 'hasusername', 'haspassword']);
 
 /**
  * Calibration: confidence = sigmoid(A * raw + B * margin + C), fitted by logistic regression on labelled
@@ -271,9 +280,13 @@ function findOutOfScope(tokens: readonly string[], terms: readonly OutOfScopeTer
   return { topics: [...topics], words };
 }
 
-/** True when the message is clearly about portal access (see `ANCHORS`). */
+/**
+ * True when the message is clearly about portal access (see `ANCHORS`); never when it is about another service's
+ * account and nothing ties it to the portal.
+ */
 function isAnchored(tokens: readonly string[]): boolean {
   const present = new Set(tokens);
+  if (present.has(FOREIGN) && !tokens.some((t) => PORTAL_CONTEXT.has(t))) return false;
   if (tokens.some((t) => ANCHORS.has(t))) return true;
   return ANCHOR_PAIRS.some(([left, right]) => left.some((t) => present.has(t)) && right.some((t) => present.has(t)));
 }

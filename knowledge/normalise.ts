@@ -5,16 +5,17 @@
  * isnt working". The matcher compares *concepts*, not spellings, so every message (and every KB question) goes
  * through the same pipeline:
  *
- *   tokenize (foldText) → expandShorthand → correctTypos (splitJoined) → stem → applyPhrases → stop words → resolveSocial
+ *   tokenize (foldText) → expandShorthand → correctTypos (splitJoined) → stem → applyPhrases (other services' accounts
+ *   first, then the concept rules) → stop words and bare numbers → resolveSocial
  *
  * Each step is a pure function so it can be tested (and reasoned about) on its own; the word tables they use live
  * in lexicon.ts. Nothing here logs.
  */
 
-import { COMMON_WORDS, PHRASE_RULES, SHORTHAND, STOP_WORDS, type PhraseRule } from './lexicon';
+import { COMMON_WORDS, FOREIGN_RULES, PHRASE_RULES, SHORTHAND, STOP_WORDS, type PhraseRule } from './lexicon';
 import NEAR_WORDS from './near-words.json';
 
-export { COMMON_WORDS, PHRASE_RULES, SHORTHAND, STOP_WORDS, type PhraseRule };
+export { COMMON_WORDS, FOREIGN_RULES, PHRASE_RULES, SHORTHAND, STOP_WORDS, type PhraseRule };
 
 // ---------------------------------------------------------------------------------------------------------------
 // 1. Folding and tokenising
@@ -70,10 +71,10 @@ const VOWEL = /[aeiouy]/;
 /**
  * Forms the stemmer must leave alone. Past tense can carry the meaning: "I changed my email" (so it is no longer
  * mine) versus "change my email" (a request); "settings" must not collapse into "set" ("set a new password"), nor
- * "evening" into "even".
+ * "evening" into "even"; "swallowed" (pills: an emergency) must not become "swallow" ("I can't swallow pills").
  * The phrase rules list both forms where they mean the same.
  */
-const KEEP_AS_IS = new Set(['changed', 'switched', 'setting', 'settings', 'evening', 'morning']);
+const KEEP_AS_IS = new Set(['changed', 'switched', 'setting', 'settings', 'evening', 'morning', 'swallowed']);
 
 /**
  * A deliberately small suffix stripper: it only has to make "blocked/blocking/blocks", "expire/expired" and
@@ -350,6 +351,9 @@ export function applyPhrases(tokens: readonly string[], phrases: CompiledPhrases
 // 6. The pipeline
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Numbers in a story ("3 years", "March 3rd", "2021") say when or how many, never what the problem is. */
+const BARE_NUMBER = /^\d+(st|nd|rd|th)?$/;
+
 /** Concept tokens that are small talk: they mean something only when nothing else was said. */
 export const SOCIAL_TOKENS: ReadonlySet<string> = new Set(['greetx']);
 /** Tokens that say where, not what: "help with the portal" is still a request for the help menu. */
@@ -369,11 +373,11 @@ export function resolveSocial(tokens: readonly string[], words: readonly string[
 }
 
 /** Every token a phrase rule can emit: the concept vocabulary, as opposed to plain (stemmed) words. */
-export const CONCEPT_TOKENS: ReadonlySet<string> = new Set(PHRASE_RULES.flatMap((r) => r.emit.split(' ')));
+export const CONCEPT_TOKENS: ReadonlySet<string> = new Set([...FOREIGN_RULES, ...PHRASE_RULES].flatMap((r) => r.emit.split(' ')));
 
 /** Every plain word the phrase rules mention (they are typo-correction targets). */
 export function ruleWords(): string[] {
-  return PHRASE_RULES.flatMap((r) => r.pattern.split(/[\s|_~]+/)).filter((w) => /^[a-z]+$/.test(w));
+  return [...FOREIGN_RULES, ...PHRASE_RULES].flatMap((r) => r.pattern.split(/[\s|_~]+/)).filter((w) => /^[a-z]+$/.test(w));
 }
 
 export interface Normaliser {
@@ -389,6 +393,7 @@ export interface Normaliser {
  * tables. Build it once: compiling the rules and vocabulary is the only slow part.
  */
 export function createNormaliser(domainWords: Iterable<string> = [], preferredWords: Iterable<string> = []): Normaliser {
+  const foreign = compilePhraseRules(FOREIGN_RULES);
   const rules = compilePhraseRules(PHRASE_RULES);
   const stops = new Set(STOP_WORDS.map(stem));
   const targets = [...domainWords, ...ruleWords(), ...Object.values(SHORTHAND).flatMap((v) => v.split(' '))];
@@ -397,7 +402,7 @@ export function createNormaliser(domainWords: Iterable<string> = [], preferredWo
   const words = (text: string): string[] => correctTypos(expandShorthand(tokenize(text)), vocabulary).map(stem);
   const normalise = (text: string): string[] => {
     const all = words(text);
-    return resolveSocial(applyPhrases(all, rules).filter((t) => !stops.has(t)), all);
+    return resolveSocial(applyPhrases(applyPhrases(all, foreign), rules).filter((t) => !stops.has(t) && !BARE_NUMBER.test(t)), all);
   };
   return { normalise, words, vocabulary };
 }

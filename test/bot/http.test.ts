@@ -115,6 +115,7 @@ describe('malformed requests', () => {
       [JSON.stringify(c.activity({ type: 'message', text: 'x'.repeat(5001) })), 400, /5000/],
       [JSON.stringify({ type: 'message', conversation: { id: 'x' }, channelId: 'webchat' }), 400, /serviceUrl/],
       ['[1,2,3]', 400, /activity/],
+      [JSON.stringify({ ...c.activity({ type: 'message', text: 'hi' }), deliveryMode: 'normal', serviceUrl: 'https://attacker.example/' }), 400, /serviceUrl must be on this machine/],
       [JSON.stringify(c.activity({ type: 'message', text: 'hi', padding: 'x'.repeat(300 * 1024) })), 413, /larger/],
     ];
     for (const [body, status, reason] of cases) {
