@@ -71,6 +71,17 @@ const FLOWS: FlowRegistry = {
   'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG },
 };
 
+/**
+ * Whether text typed where the bot expected an answer (an email, a name, a security answer) is really a
+ * new question: a sentence of three or more words the FAQ answers confidently. Short replies ("wrong",
+ * "nope") are answers, however the matcher would read them on their own.
+ */
+export function isNewQuestion(faq: FaqService, text: string): boolean {
+  if (text.trim().split(/\s+/).length < 3) return false;
+  const decision = faq.decide(text);
+  return decision.type === 'emergency' || (decision.type === 'answer' && decision.confidence >= 0.9);
+}
+
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   const { redis, embedded } = options.redis ? { redis: options.redis, embedded: false } : createRedis({ url: config.redisUrl, logger });
   const keys = new Keys(config.keyPrefix);
@@ -96,7 +107,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     practice: config.practice,
     serverSecret: config.serverSecret,
     practiceNotifyEmail: config.mail.practiceNotifyEmail,
-    isNewQuestion: (text) => ['answer', 'emergency'].includes(faq.decide(text).type),
+    isNewQuestion: (text) => isNewQuestion(faq, text),
   };
   const dialogs = [
     new ContactPracticeDialog(config.practice),

@@ -8,8 +8,9 @@ import { ActivityHandler, type ConversationState, type StatePropertyAccessor, ty
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
 import { TurnLockTimeoutError, type TurnLock } from '../services/state/turnLock';
-import { MAIN_DIALOG, type FaqService, type MainDialog, type MainOptions } from '../dialogs/mainDialog';
+import { inFlow, MAIN_DIALOG, type FaqService, type MainDialog, type MainOptions } from '../dialogs/mainDialog';
 import { say } from '../dialogs/prompts';
+import { foldTyped } from './render';
 
 export interface PortalBotDeps {
   conversationState: ConversationState;
@@ -23,10 +24,6 @@ export interface PortalBotDeps {
 const CANCEL = /^(cancel|start over|restart|stop|quit|exit|never ?mind|forget it|main menu|menu|go back to (the )?(start|menu))$/;
 const HELP = /^(help|\?|what can you do|options)$/;
 
-/** Lower-cases and strips punctuation so "Cancel!" and "start over." are recognised. */
-function command(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9? ]+/g, ' ').replace(/\s+/g, ' ').trim();
-}
 
 export class PortalBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
@@ -71,22 +68,27 @@ export class PortalBot extends ActivityHandler {
     const text = (context.activity.text ?? '').trim();
     const dc = await this.dialogs.createContext(context);
 
-    if (this.deps.faq.decide(text).type === 'emergency') {
+    const decision = this.deps.faq.decide(text);
+    if (decision.type === 'emergency') {
+      const interrupted = inFlow(dc);
       await dc.cancelAllDialogs();
       await say(context, this.deps.faq.entry('emergency')?.answer ?? 'If this is an emergency, call 911 now.');
+      if (interrupted) await say(context, "I've stopped what we were doing. When you're safe, you can start again at any time.");
       this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
       return;
     }
 
     if (dc.activeDialog) {
-      const cmd = command(text);
-      if (CANCEL.test(cmd)) {
+      const cmd = foldTyped(text);
+      const saysCancel = CANCEL.test(cmd) || (decision.type === 'answer' && decision.id === 'cancel' && cmd.split(' ').length <= 6);
+      if (saysCancel) {
         await dc.cancelAllDialogs();
         this.deps.logger.info({ interrupt: 'cancel' }, 'dialogs cancelled');
         await dc.beginDialog(MAIN_DIALOG, { menu: 'cancelled' } satisfies MainOptions);
         return;
       }
-      if (HELP.test(cmd)) {
+      // "help" inside a flow explains the question; at the main menu it is routed like any message.
+      if (HELP.test(cmd) && inFlow(dc)) {
         await say(context, "I'm waiting for your answer to my last question. You can also type \"cancel\" to start over.");
         await dc.repromptDialog();
         return;

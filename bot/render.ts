@@ -58,7 +58,9 @@ export function renderReply(channelId: string | undefined, reply: BotReply): Par
       // A yes/no question reads "Reply YES or NO", so it never clashes with a numbered list in the answer.
       const yesNo = choices.length === 2 && choices[0].label === 'Yes' && choices[1].label === 'No';
       const list = yesNo ? 'Reply YES or NO' : choices.map((c, i) => `Reply ${i + 1} for ${c.label}`).join('\n');
-      const full = list ? `${reply.text}\n\n${list}` : reply.text;
+      // With "Reply 1 for …" below, a numbered list inside the text would be ambiguous: make it bullets.
+      const body = choices.length ? reply.text.replace(/^(\s*)\d{1,2}[.:)]\s+/gm, '$1- ') : reply.text;
+      const full = list ? `${body}\n\n${list}` : body;
       return splitText(full).map((part) => MessageFactory.text(part));
     }
     case 'msteams': {
@@ -80,14 +82,20 @@ export function renderReply(channelId: string | undefined, reply: BotReply): Par
   }
 }
 
-const norm = (s: string) =>
-  s
+/**
+ * Folds typed text for comparing with choices: lower case, no accents, apostrophes dropped (so "dont",
+ * "don't" and "don’t" agree), other punctuation as spaces.
+ */
+export function foldTyped(text: string): string {
+  return text
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9 ]+/g, ' ')
+    .replace(/['’`]/g, '')
+    .replace(/[^a-z0-9? ]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+}
 
 /**
  * Maps what the patient typed to one of the offered choices: a number ("2", "#2", "option 2"), the
@@ -95,11 +103,11 @@ const norm = (s: string) =>
  * treated as a new question).
  */
 export function matchChoice<T extends Choice>(text: string, choices: T[]): T | undefined {
-  const t = norm(text);
+  const t = foldTyped(text).replace(/\?/g, '').trim();
   if (!t) return undefined;
   const num = /^(?:option |number |no |reply )?(\d{1,2})$/.exec(t);
   if (num) return choices[Number(num[1]) - 1];
-  return choices.find((c) => [c.value, c.label, ...(c.synonyms ?? [])].some((s) => norm(s) === t));
+  return choices.find((c) => [c.value, c.label, ...(c.synonyms ?? [])].some((s) => foldTyped(s).replace(/\?/g, '').trim() === t));
 }
 
 /** True for an activity that is a plain message (not typing, not an event). */

@@ -144,7 +144,11 @@ export class ResetPage implements RouteModule {
       res,
       200,
       'Password changed',
-      this.message('success', 'Your password has been changed.', 'You can now sign in to the patient portal with your new password. We have emailed you a confirmation.'),
+      this.message(
+        'success',
+        'Your password has been changed.',
+        `You can now sign in to the patient portal with your new password.${match.account.verifiedEmail || match.patient.notificationEmail ? ' We have emailed you a confirmation.' : ''}`,
+      ),
     );
   }
 

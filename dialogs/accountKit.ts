@@ -16,7 +16,7 @@ import type { Sealer } from '../services/state/sealer';
 import { hmac, sha256 } from '../services/crypto';
 import { SECURITY_QUESTION_POOL } from '../services/directory';
 import { matchChoice, type Choice } from '../bot/render';
-import { say } from './prompts';
+import { ask, say } from './prompts';
 
 export interface AccountDeps {
   directory: PortalDirectory;
@@ -60,11 +60,33 @@ export interface FlowResult {
   reroute?: boolean;
 }
 
-/** Ends a flow dialog: the chosen option's flow, or — for anything else typed — route it as a new question. */
-export async function followChoice(step: WaterfallStepContext, options: Array<[Choice, FlowName]>): Promise<DialogTurnResult> {
-  const chosen = matchChoice(typeof step.result === 'string' ? step.result : '', options.map(([c]) => c));
-  const flow = options.find(([c]) => c === chosen)?.[1];
-  return step.endDialog((flow ? { next: flow } : { reroute: true }) satisfies FlowResult);
+/** What a menu option leads to: another flow, the end of this one, or trying this one again. */
+export type Outcome = FlowName | 'done' | 'retry';
+/** A menu as shown: the same list is rendered and matched, so a typed number always means what it showed. */
+export type Menu = Array<[Choice, Outcome]>;
+
+export function askMenu(step: WaterfallStepContext, text: string, menu: Menu): Promise<DialogTurnResult> {
+  return ask(step, { text, choices: menu.map(([c]) => c) });
+}
+
+/**
+ * Ends a flow dialog with what the patient chose from `menu`: the option's flow, `done`, or (`retry`)
+ * whatever `retry` does. Anything else typed is routed as a new question.
+ */
+export async function followChoice(
+  step: WaterfallStepContext,
+  menu: Menu,
+  retry?: () => Promise<DialogTurnResult>,
+): Promise<DialogTurnResult> {
+  const chosen = matchChoice(typeof step.result === 'string' ? step.result : '', menu.map(([c]) => c));
+  const outcome = menu.find(([c]) => c === chosen)?.[1];
+  if (outcome === 'retry' && retry) return retry();
+  if (outcome === 'done') {
+    await say(step.context, 'OK. Is there anything else I can help you with?');
+    return step.endDialog({} satisfies FlowResult);
+  }
+  if (outcome && outcome !== 'retry') return step.endDialog({ next: outcome } satisfies FlowResult);
+  return step.endDialog({ reroute: true } satisfies FlowResult);
 }
 
 /**
@@ -158,6 +180,7 @@ export const CHOICES = {
   securityQuestions: choice('Answer my security questions', ['security questions', 'questions']),
   requestToken: choice('Ask the practice for a reset token', ['ask for a token', 'request a token', 'need a token']),
   forgotUsername: choice("I don't know my username", ['forgot username', "don't know"]),
+  dontRemember: choice("I don't remember", ["i don't know", 'no idea', "can't remember", 'forgot', 'not sure']),
   person: choice('Talk to a person', ['person', 'human', 'agent', 'staff']),
   tryAgain: choice('Try again', ['again', 'retry']),
   noThanks: choice('No thanks', ['no', 'nope', 'done', "that's all"]),

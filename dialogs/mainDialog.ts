@@ -13,10 +13,18 @@
  * not one of the offered choices is routed again as a new question.
  */
 import type { StatePropertyAccessor } from 'botbuilder';
-import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  ComponentDialog,
+  WaterfallDialog,
+  type Dialog,
+  type DialogContext,
+  type DialogState,
+  type DialogTurnResult,
+  type WaterfallStepContext,
+} from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
 import type { Config } from '../services/config';
-import { matchChoice, type Choice } from '../bot/render';
+import { foldTyped, matchChoice, type Choice } from '../bot/render';
 import type { Decision } from '../knowledge/matcher';
 import type { KbAction, KbEntry } from '../knowledge/schema';
 import type { FlowName, FlowResult } from './accountKit';
@@ -42,6 +50,15 @@ const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
 
 /** "what's the status of my request", "any update on my request?" */
 const STATUS_QUESTION = /\b(status|update|progress)\b.*\b(my|the)\s+request\b|\bmy\s+request\b.*\b(status|update|progress)\b/i;
+
+/** True when a flow (recovery, reset, request…) is in progress, not just the router waiting for a reply. */
+export function inFlow(dc: DialogContext): boolean {
+  const inner = (dc.activeDialog?.state as { dialogs?: DialogState } | undefined)?.dialogs?.dialogStack ?? [];
+  return dc.activeDialog?.id === MAIN_DIALOG && inner[0]?.id === FLOW;
+}
+
+/** "thanks", "ok got it", "bye": the conversation is closing, not a question we failed to answer. */
+const CLOSING = /^(?:(?:thanks?|thank you|thx|ty|ok|okay|k|got it|great|perfect|cool|awesome|bye|goodbye|that worked|it worked|all set|done|no thanks|nothing else|thats all|that is all)\b\s*(?:so much|very much|a lot|again|you|!)*\s*)+$/;
 
 /** What the main dialog needs from the knowledge base. */
 export interface FaqService {
@@ -109,6 +126,11 @@ export class MainDialog extends ComponentDialog {
       return this.startFlow(step, 'request-status', requestId ? { requestId } : undefined);
     }
     if (HAVE_RESET_TOKEN.test(text) && !LACKS.test(text)) return this.startFlow(step, 'reset-by-token');
+    if (CLOSING.test(foldTyped(text).replace(/[?!.]/g, '').trim())) {
+      await this.setMisses(step, 0);
+      await say(step.context, "You're welcome! If you need anything else with the portal, just ask.");
+      return step.endDialog();
+    }
     const started = process.hrtime.bigint();
     const decision = this.deps.faq.decide(text);
     this.deps.logger.info(
@@ -225,6 +247,7 @@ export class MainDialog extends ComponentDialog {
   /** When a flow ends: chain into the flow it asks for, route the text it hands back, or finish. */
   private async afterFlowStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const result = (step.result ?? {}) as FlowResult;
+    await this.setMisses(step, 0);
     if (result.next) return step.replaceDialog(FLOW, { flow: result.next, options: result.nextOptions } satisfies FlowOptions);
     if (result.reroute && step.context.activity.text?.trim()) return step.replaceDialog(ROUTE, {} satisfies MainOptions);
     return step.endDialog();

@@ -20,10 +20,10 @@ export const NOT_UNDERSTOOD_AGAIN =
 /** The top tasks offered on welcome, greeting, help and after a miss. */
 export function topTaskChoices(): Array<Choice & { entryId: string }> {
   return [
-    { label: 'Recover my username', value: 'Recover my username', entryId: 'recover-username', synonyms: ['username'] },
-    { label: 'Reset my password', value: 'Reset my password', entryId: 'reset-password', synonyms: ['password'] },
-    { label: "My enrollment token doesn't work", value: "My enrollment token doesn't work", entryId: 'enroll-token-not-working', synonyms: ['token'] },
-    { label: 'Talk to a person', value: 'Talk to a person', entryId: 'handoff', synonyms: ['person', 'human', 'agent'] },
+    { label: 'Recover my username', value: 'Recover my username', entryId: 'recover-username' },
+    { label: 'Reset my password', value: 'Reset my password', entryId: 'reset-password' },
+    { label: "My enrollment token doesn't work", value: "My enrollment token doesn't work", entryId: 'enroll-token-not-working' },
+    { label: 'Talk to a person', value: 'Talk to a person', entryId: 'handoff' },
   ];
 }
 

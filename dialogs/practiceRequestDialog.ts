@@ -67,12 +67,12 @@ export class PracticeRequestDialog extends ComponentDialog {
   }
 
   private async askLastName(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (!this.keep(step, 'firstName', readAsked(step.result, 'name'))) return this.giveUp(step);
+    if (!this.keep(step, 'firstName', readAsked(step.result, 'name', [], this.deps.isNewQuestion))) return this.giveUp(step);
     return askFor(step, 'name', { text: 'And your last name?' }, 'Please type just your last name, using letters.');
   }
 
   private async askDateOfBirth(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (!this.keep(step, 'lastName', readAsked(step.result, 'name'))) return this.giveUp(step);
+    if (!this.keep(step, 'lastName', readAsked(step.result, 'name', [], this.deps.isNewQuestion))) return this.giveUp(step);
     return askFor(
       step,
       'dob',

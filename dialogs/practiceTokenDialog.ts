@@ -4,24 +4,26 @@
  * account and per conversation, and a limited attempt gets the same failure without being checked.
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { matchChoice } from '../bot/render';
 import {
   accountLimitKey,
   CHOICES,
   conversationRef,
+  askMenu,
   followChoice,
   showChatResetLink,
   UNIFORM,
   unreadable,
   withinLimits,
   type AccountDeps,
+  type Menu,
 } from './accountKit';
-import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
 
 export const PRACTICE_TOKEN_DIALOG = 'practiceTokenDialog';
 const STEPS = `${PRACTICE_TOKEN_DIALOG}.steps`;
 
-const FAILED_FLOWS: Array<[typeof CHOICES.requestToken, 'request-reset-token' | 'handoff']> = [
+const FAILED: Menu = [
+  [CHOICES.tryAgain, 'retry'],
   [CHOICES.requestToken, 'request-reset-token'],
   [CHOICES.person, 'handoff'],
 ];
@@ -58,6 +60,8 @@ export class PracticeTokenDialog extends ComponentDialog {
     const username = this.deps.sealer.open(values.user) ?? '';
     delete values.user;
     const answer = readAsked(step.result, 'token');
+    // Not a token at all (a question, or three unreadable tries): route it, without spending any attempt.
+    if (!('value' in answer)) return unreadable(step, this.deps, "That didn't look like a reset token.");
     const ref = conversationRef(step.context);
     const accountRef = this.deps.audit.accountRef(username);
 
@@ -69,17 +73,16 @@ export class PracticeTokenDialog extends ComponentDialog {
       ],
       { conversationRef: ref, accountRef, flow: 'practice-token' },
     );
-    const ok = allowed && 'value' in answer && (await this.deps.tokens.redeemPracticeResetToken(username, answer.value));
+    const ok = allowed && (await this.deps.tokens.redeemPracticeResetToken(username, answer.value));
     if (!ok) {
       if (allowed) await this.deps.audit.record({ type: 'practice-token-failed', accountRef, conversationRef: ref });
-      return ask(step, { text: UNIFORM.practiceTokenFailed, choices: [CHOICES.tryAgain, ...FAILED_FLOWS.map(([c]) => c)] });
+      return askMenu(step, UNIFORM.practiceTokenFailed, FAILED);
     }
     await this.deps.audit.record({ type: 'practice-token-used', accountRef, conversationRef: ref });
     return showChatResetLink(this.deps, step, username, 'practice-token');
   }
 
   private async afterFailure(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (matchChoice(typeof step.result === 'string' ? step.result : '', [CHOICES.tryAgain])) return step.replaceDialog(STEPS);
-    return followChoice(step, FAILED_FLOWS);
+    return followChoice(step, FAILED, () => step.replaceDialog(STEPS));
   }
 }

@@ -6,7 +6,8 @@
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { TextPrompt, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { matchChoice, renderReply, type BotReply, type Choice } from '../bot/render';
+import { foldTyped, matchChoice, renderReply, type BotReply, type Choice } from '../bot/render';
+import { normaliseTypedToken, PRACTICE_TOKEN_LENGTH, TYPABLE_ALPHABET } from '../services/tokens';
 
 export const TEXT_PROMPT = 'textPrompt';
 
@@ -35,13 +36,21 @@ export const YES_NO: Choice[] = [
   { label: 'No', value: 'No', synonyms: ['n', 'no thanks', 'nope', 'nah', 'not now'] },
 ];
 
-/** Reads a yes/no answer from free text ("yes please", "sure thing", "nope"); undefined if neither. */
+const YES_WORDS = new Set(['yes', 'y', 'yeah', 'yea', 'yep', 'yup', 'sure', 'ok', 'okay', 'k', 'please', 'pls', 'plz', 'absolutely', 'definitely']);
+const NO_WORDS = new Set(['no', 'n', 'nope', 'nah', 'not']);
+const FILLER = new Set(['please', 'pls', 'plz', 'thanks', 'thank', 'you', 'thx', 'sure', 'ok', 'okay', 'that', 'would', 'be', 'great', 'good', 'i', 'do', 'dont', 'now', 'not', 'yet', 'right', 'lets', 'go', 'it', 'is', 'fine']);
+
+/**
+ * Reads a yes/no answer ("yes please", "sure", "nope", "no thanks"); undefined when the message says more
+ * than that ("no I dont have an email", "ok so how do I enroll?"), so the caller routes the whole text.
+ */
 export function recogniseYesNo(text: unknown): 'yes' | 'no' | undefined {
   if (typeof text !== 'string') return undefined;
-  const t = text.toLowerCase().replace(/[^a-z0-9 ]+/g, ' ').trim();
-  const first = t.split(/\s+/)[0] ?? '';
-  if (['yes', 'y', 'yeah', 'yea', 'yep', 'yup', 'sure', 'ok', 'okay', 'k', 'please', 'pls', 'plz', 'absolutely', 'definitely'].includes(first)) return 'yes';
-  if (['no', 'n', 'nope', 'nah', 'not'].includes(first)) return 'no';
+  const words = foldTyped(text).replace(/\?/g, '').split(' ').filter(Boolean);
+  const [first, ...rest] = words;
+  if (!first || !rest.every((w) => FILLER.has(w))) return undefined;
+  if (YES_WORDS.has(first)) return 'yes';
+  if (NO_WORDS.has(first)) return 'no';
   return undefined;
 }
 
@@ -86,12 +95,15 @@ export function readAnswer(expect: Expect, text: string): string | null {
     case 'login':
       return isEmail(t) || USERNAME.test(t) ? t : null;
     case 'name':
-      return /^[\p{L}][\p{L}\p{M}' .-]{0,99}$/u.test(t) ? t.replace(/\s+/g, ' ') : null;
+      // A name is a few words of letters; a sentence is not a name.
+      return /^[\p{L}][\p{L}\p{M}'’ .-]{0,99}$/u.test(t) && t.split(/\s+/).length <= 4 ? t.replace(/\s+/g, ' ') : null;
     case 'contact':
       if (isEmail(t)) return t.toLowerCase();
       return PHONE.test(t) && t.replace(/\D/g, '').length >= 7 ? t : null;
-    case 'token':
-      return /^[A-Za-z0-9 -]{6,40}$/.test(t) ? t : null;
+    case 'token': {
+      const typed = normaliseTypedToken(t);
+      return typed.length === PRACTICE_TOKEN_LENGTH && [...typed].every((c) => TYPABLE_ALPHABET.includes(c)) ? t : null;
+    }
     default:
       return null;
   }
@@ -105,8 +117,7 @@ export function createValidatedPrompt(isNewQuestion: (text: string) => boolean =
   return new TextPrompt(VALIDATED_PROMPT, async (pc) => {
     const { expect, choices } = (pc.options.validations ?? { expect: 'name', choices: [] }) as Validations;
     const text = pc.recognized.value ?? '';
-    if (matchChoice(text, choices) || readAnswer(expect, text) !== null) return true;
-    if (isNewQuestion(text)) return true;
+    if (matchChoice(text, choices) || readAnswer(expect, text) !== null || isNewQuestion(text)) return true;
     return pc.attemptCount >= 3; // after three tries the step decides (usually: offer help)
   });
 }
@@ -129,11 +140,15 @@ export async function askFor(
   return step.prompt(VALIDATED_PROMPT, { prompt: last, retryPrompt: retryActivity, validations: { expect, choices } satisfies Validations });
 }
 
-/** Reads what the patient answered to `askFor`. */
-export function readAsked(result: unknown, expect: Expect, choices: Choice[] = []): Asked {
+/**
+ * Reads what the patient answered to `askFor`. With `isNewQuestion`, a several-word "name" that is really
+ * a question ("talk to a person") is not taken as a name: it comes back invalid, so the step routes it.
+ */
+export function readAsked(result: unknown, expect: Expect, choices: Choice[] = [], isNewQuestion?: (text: string) => boolean): Asked {
   const text = typeof result === 'string' ? result : '';
   const choice = matchChoice(text, choices);
   if (choice) return { choice };
+  if (expect === 'name' && isNewQuestion && text.trim().split(/\s+/).length >= 2 && isNewQuestion(text)) return { invalid: true };
   const value = readAnswer(expect, text);
   return value === null ? { invalid: true } : { value };
 }

@@ -90,7 +90,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
   }
 
   private async askDateOfBirth(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const answer = readAsked(step.result, 'name');
+    const answer = readAsked(step.result, 'name', [], this.deps.isNewQuestion);
     if (!('value' in answer)) return unreadable(step, this.deps, "I couldn't read that name.");
     (step.values as Values).lastName = this.deps.sealer.seal(answer.value);
     return askFor(

@@ -15,11 +15,11 @@ export interface RequestStatusOptions {
 }
 
 /**
- * Finds a reference like "R-7K3Q9P" in a message: with its "R-" (or "R "), or written together
- * ("R7K3Q9P") only when it has a digit, so words such as "refresh" or "retyped" are never references.
+ * Finds a reference like "R-7K3Q9P" in a message: with its "R-", or written "R 7K3Q9P" / "R7K3Q9P" only
+ * when it has a digit, so words ("refresh", "retyped") and SMS "r" for "are" ("r thanks") never count.
  */
 export function findRequestId(text: string): string | null {
-  const m = /\bR[\s-][2-9A-Z]{6}\b/i.exec(text) ?? /\bR(?=[A-Z]*[2-9])[2-9A-Z]{6}\b/i.exec(text);
+  const m = /\bR-[2-9A-Z]{6}\b/i.exec(text) ?? /\bR ?(?=[A-Z]*[2-9])[2-9A-Z]{6}\b/i.exec(text);
   return m ? parseRequestId(m[0]) : null;
 }
 

@@ -8,46 +8,54 @@
  */
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { TurnContext } from 'botbuilder';
-import { matchChoice } from '../bot/render';
 import { sha256 } from '../services/crypto';
 import {
   accountLimitKey,
   CHOICES,
   conversationRef,
   EMAIL_LINK_MINUTES,
+  askMenu,
   followChoice,
   resetUrl,
   UNIFORM,
   withinLimits,
   type AccountDeps,
   type FlowResult,
+  type Menu,
 } from './accountKit';
-import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
 
 export const RESET_PASSWORD_DIALOG = 'resetPasswordDialog';
 const BY_EMAIL = `${RESET_PASSWORD_DIALOG}.email`;
-const OTHER_WAYS = `${RESET_PASSWORD_DIALOG}.otherWays`;
+const OTHER_WAYS_STEPS = `${RESET_PASSWORD_DIALOG}.otherWays`;
 
-const OTHER_WAYS_FLOWS: Array<[typeof CHOICES.securityQuestions, 'reset-by-questions' | 'reset-by-token' | 'request-reset-token' | 'handoff']> = [
+const OTHER_WAYS: Menu = [
   [CHOICES.securityQuestions, 'reset-by-questions'],
   [CHOICES.haveToken, 'reset-by-token'],
   [CHOICES.requestToken, 'request-reset-token'],
   [CHOICES.person, 'handoff'],
 ];
+/** After the link was (or was not) sent: the other ways, or nothing more. */
+const AFTER_SENT: Menu = [...OTHER_WAYS.slice(0, 3), [CHOICES.noThanks, 'done']];
 
 export class ResetPasswordDialog extends ComponentDialog {
   constructor(private readonly deps: AccountDeps) {
     super(RESET_PASSWORD_DIALOG);
     this.addDialog(createTextPrompt());
     this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
-    this.addDialog(new WaterfallDialog(BY_EMAIL, [this.askEmailOrUsername.bind(this), this.sendLink.bind(this), this.afterSent.bind(this)]));
-    this.addDialog(new WaterfallDialog(OTHER_WAYS, [this.offerOtherWays.bind(this), (step) => followChoice(step, OTHER_WAYS_FLOWS)]));
+    this.addDialog(new WaterfallDialog(BY_EMAIL, [this.askEmailOrUsername.bind(this), this.sendLink.bind(this), (step) => followChoice(step, AFTER_SENT)]));
+    this.addDialog(
+      new WaterfallDialog(OTHER_WAYS_STEPS, [
+        (step) => askMenu(step, 'Without a verified email, you can reset your password in one of these ways:', OTHER_WAYS),
+        (step) => followChoice(step, OTHER_WAYS),
+      ]),
+    );
     this.initialDialogId = BY_EMAIL;
   }
 
   /** A patient who already said they have no email starts with the other ways. */
   protected override async onBeginDialog(inner: DialogContext, options?: { start?: string }): Promise<DialogTurnResult> {
-    return inner.beginDialog(options?.start === 'reset-password-without-email' ? OTHER_WAYS : BY_EMAIL);
+    return inner.beginDialog(options?.start === 'reset-password-without-email' ? OTHER_WAYS_STEPS : BY_EMAIL);
   }
 
   private async askEmailOrUsername(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -66,28 +74,15 @@ export class ResetPasswordDialog extends ComponentDialog {
     const answer = readAsked(step.result, 'login', [CHOICES.noEmailReset, CHOICES.haveToken]);
     if ('choice' in answer) {
       if (answer.choice === CHOICES.haveToken) return step.endDialog({ next: 'reset-by-token' } satisfies FlowResult);
-      return step.replaceDialog(OTHER_WAYS);
+      return step.replaceDialog(OTHER_WAYS_STEPS);
     }
     if ('invalid' in answer) {
       if (this.deps.isNewQuestion(step.context.activity.text ?? '')) return step.endDialog({ reroute: true } satisfies FlowResult);
-      return step.replaceDialog(OTHER_WAYS);
+      return step.replaceDialog(OTHER_WAYS_STEPS);
     }
 
     await this.emailResetLink(step.context, answer.value);
-    const text = `${UNIFORM.resetLinkSent}\n\nNo email arrived, or no email on your account? I can help another way.`;
-    return ask(step, { text, choices: [...OTHER_WAYS_FLOWS.slice(0, 3).map(([c]) => c), CHOICES.noThanks] });
-  }
-
-  private async afterSent(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (matchChoice(typeof step.result === 'string' ? step.result : '', [CHOICES.noThanks])) {
-      await say(step.context, 'OK. Once you have set a new password you can sign in to the portal as usual.');
-      return step.endDialog({} satisfies FlowResult);
-    }
-    return followChoice(step, OTHER_WAYS_FLOWS);
-  }
-
-  private async offerOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return ask(step, { text: 'Without a verified email, you can reset your password in one of these ways:', choices: OTHER_WAYS_FLOWS.map(([c]) => c) });
+    return askMenu(step, `${UNIFORM.resetLinkSent}\n\nNo email arrived, or no email on your account? I can help another way.`, AFTER_SENT);
   }
 
   /** Issues and emails a link when the account exists, is active, has a verified email and is under its limits. */

@@ -12,13 +12,16 @@ import {
   CHOICES,
   conversationRef,
   decoyQuestions,
+  askMenu,
   followChoice,
   showChatResetLink,
   unreadable,
   withinLimits,
   type AccountDeps,
   type FlowResult,
+  type Menu,
 } from './accountKit';
+import { matchChoice } from '../bot/render';
 import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
 
 export const SECURITY_QUESTIONS_DIALOG = 'securityQuestionsDialog';
@@ -26,11 +29,12 @@ const START = `${SECURITY_QUESTIONS_DIALOG}.start`;
 const QUESTION = `${SECURITY_QUESTIONS_DIALOG}.question`;
 const LOCKED = `${SECURITY_QUESTIONS_DIALOG}.locked`;
 
-const LOCKED_FLOWS: Array<[typeof CHOICES.haveToken, 'reset-by-token' | 'request-reset-token' | 'handoff']> = [
+const OTHER_WAYS: Menu = [
   [CHOICES.haveToken, 'reset-by-token'],
   [CHOICES.requestToken, 'request-reset-token'],
   [CHOICES.person, 'handoff'],
 ];
+const OTHER_WAYS_STEPS = `${SECURITY_QUESTIONS_DIALOG}.otherWays`;
 
 interface QuestionOptions {
   /** Sealed username. */
@@ -45,7 +49,23 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
     this.addDialog(new WaterfallDialog(START, [this.askUsername.bind(this), this.startQuestions.bind(this)]));
     this.addDialog(new WaterfallDialog(QUESTION, [this.askQuestion.bind(this), this.checkAnswer.bind(this)]));
-    this.addDialog(new WaterfallDialog(LOCKED, [this.offerOtherWays.bind(this), (step) => followChoice(step, LOCKED_FLOWS)]));
+    this.addDialog(
+      new WaterfallDialog(LOCKED, [
+        (step) =>
+          askMenu(
+            step,
+            'For your security, resetting with security questions is paused for this account for 24 hours. You can still reset your password with a token from the practice, or talk to a person.',
+            OTHER_WAYS,
+          ),
+        (step) => followChoice(step, OTHER_WAYS),
+      ]),
+    );
+    this.addDialog(
+      new WaterfallDialog(OTHER_WAYS_STEPS, [
+        (step) => askMenu(step, 'No problem. You can reset your password with a token from the practice instead, or talk to a person.', OTHER_WAYS),
+        (step) => followChoice(step, OTHER_WAYS),
+      ]),
+    );
     this.initialDialogId = START;
   }
 
@@ -71,7 +91,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     const username = this.deps.sealer.open(user) ?? '';
     if (await this.deps.securityLock.isLocked(username)) return step.replaceDialog(LOCKED);
     const questions = (await this.deps.directory.getSecurityQuestions(username)) ?? decoyQuestions(this.deps.serverSecret, username);
-    return ask(step, { text: `Question ${index + 1} of 2: ${questions[index]}` });
+    return ask(step, { text: `Question ${index + 1} of 2: ${questions[index]}`, choices: [CHOICES.dontRemember] });
   }
 
   private async checkAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -80,6 +100,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     const answer = typeof step.result === 'string' ? step.result : '';
     const ref = conversationRef(step.context);
     const accountRef = this.deps.audit.accountRef(username);
+    if (matchChoice(answer, [CHOICES.dontRemember])) return step.replaceDialog(OTHER_WAYS_STEPS);
 
     // Locked meanwhile (by another conversation), or this chat is answering too fast: no answer is checked.
     if (await this.deps.securityLock.isLocked(username)) return step.replaceDialog(LOCKED);
@@ -94,6 +115,8 @@ export class SecurityQuestionsDialog extends ComponentDialog {
       return showChatResetLink(this.deps, step, username, 'questions');
     }
 
+    // "talk to a person", "how do I enroll": a question, not an answer — route it, and count no try.
+    if (this.deps.isNewQuestion(answer)) return step.endDialog({ reroute: true } satisfies FlowResult);
     const { triesLeft, locked } = await this.deps.securityLock.recordFailure(username, index);
     await this.deps.audit.record({ type: 'security-answer-failed', accountRef, conversationRef: ref, detail: { question: index + 1, triesLeft } });
     if (locked) {
@@ -102,12 +125,5 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     }
     await say(step.context, `Sorry, that answer doesn't match. You have ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left for this question.`);
     return step.replaceDialog(QUESTION, { user, index } satisfies QuestionOptions);
-  }
-
-  private async offerOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return ask(step, {
-      text: 'For your security, resetting with security questions is paused for this account for 24 hours. You can still reset your password with a token from the practice, or talk to a person.',
-      choices: LOCKED_FLOWS.map(([c]) => c),
-    });
   }
 }

@@ -55,11 +55,17 @@ export function constantTimeEqualHex(a: string, b: string): boolean {
 }
 
 /**
- * The form in which security answers are hashed and compared: Unicode-normalised, lower-case, with all
- * whitespace removed, so "  San  Antonio " and "sanantonio" are the same answer.
+ * The form in which security answers are hashed and compared: lower-case letters and digits only, with
+ * accents, spaces and punctuation dropped, so "  San  Antonio ", "sanantonio", "Mrs. Delgado" / "mrs
+ * delgado" and "Biscuit." / "biscuit" are the same answer. Patients type answers from memory; failing
+ * them on a full stop would lock them out with the right answer.
  */
 export function normaliseAnswer(answer: string): string {
-  return answer.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
+  return answer
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /** Hashes a password or answer with argon2id (library defaults: 19 MiB, 2 passes, random salt). */

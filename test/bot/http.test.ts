@@ -61,6 +61,28 @@ describe('conversation over expectReplies', () => {
     expect(textOf(replies)).toMatch(/911/);
   });
 
+  it('says "you\'re welcome" to thanks, without counting a miss', async () => {
+    const c = new Conversation(host);
+    expect(textOf(await c.say('what is the copay for a specialist visit'))).toMatch(/don't have an answer/i);
+    expect(textOf(await c.say('ok thanks!'))).toMatch(/welcome/i);
+    expect(textOf(await c.say('can you refill my inhaler'))).toMatch(/don't have an answer/i); // a first miss again
+  });
+
+  it('answers "help" at the menu, and explains the question inside a flow', async () => {
+    const c = new Conversation(host);
+    await c.join();
+    expect(textOf(await c.say('help'))).not.toMatch(/waiting for your answer/);
+    const d = new Conversation(host);
+    await d.say('I forgot my username');
+    await d.say('yes');
+    expect(textOf(await d.say('help'))).toMatch(/waiting for your answer/);
+    expect(textOf(await d.say('please cancel'))).toMatch(/stopped that/i);
+  });
+
+  it('does not read SMS "r" (are) as a request reference', async () => {
+    expect(textOf(await new Conversation(host, 'sms').say('r thanks'))).not.toMatch(/reference/i);
+  });
+
   it('lets "cancel" stop a dialog and go back to the menu', async () => {
     const c = new Conversation(host);
     const offer = await c.say('how do I reset my password');

@@ -349,7 +349,7 @@ describe('password reset by practice token', () => {
     const bad = new Conversation(host);
     expect(textOf(await bad.say('I have my password reset token'))).toMatch(/username/i);
     await bad.say('bobchen52');
-    const failed = await bad.say('WRONG-TOKEN-1');
+    const failed = await bad.say('ABCDE-FGHJK');
     expect(textOf(failed)).toMatch(/don't match a valid reset token/);
 
     const c = new Conversation(host);
@@ -372,7 +372,7 @@ describe('password reset by practice token', () => {
     await c.say('I have my password reset token');
     for (let i = 0; i < 5; i += 1) {
       await c.say('mgonzalez78');
-      expect(textOf(await c.say(`GUESS${i}AAAA`))).toMatch(/don't match a valid reset token/);
+      expect(textOf(await c.say(`ABCDEFGH${i + 2}Z`))).toMatch(/don't match a valid reset token/);
       await c.say('Try again');
     }
     await c.say('mgonzalez78');
@@ -445,6 +445,77 @@ describe('practice requests', () => {
     expect(textOf(await c.say('(555) 010-2004'))).toMatch(/R-[2-9A-Z]{6}/);
     const pending = await host.app.services.requests.list({ status: 'open' });
     expect(pending.some((r) => r.kind === 'reactivation')).toBe(true);
+  });
+});
+
+describe('typed answers, numbers and changes of mind', () => {
+  it('a typed number picks exactly the option shown at that number', async () => {
+    const c = new Conversation(host, 'sms');
+    await c.say('reset my password');
+    await c.say('yes');
+    const menu = textOf(await c.say('no-such-user-99'));
+    expect(menu).toMatch(/Reply 4 for No thanks/);
+    expect(textOf(await c.say('4'))).toMatch(/anything else/i);
+    const d = new Conversation(host, 'sms');
+    await d.say('I have my password reset token');
+    await d.say('mgonzalez78');
+    expect(textOf(await d.say('ABCDE-FGHJK'))).toMatch(/Reply 2 for Ask the practice for a reset token/);
+    expect(textOf(await d.say('2'))).toMatch(/first name/i);
+  });
+
+  it('accepts a choice typed without its apostrophe', async () => {
+    const c = new Conversation(host);
+    await startFlow(c, 'I forgot my username');
+    expect(textOf(await c.say('I dont have a verified email'))).toMatch(/notification email/i);
+  });
+
+  it('answers security questions regardless of punctuation, and "I don\'t remember" costs no try', async () => {
+    const c = new Conversation(host);
+    await startFlow(c, 'reset my password');
+    await c.say("I don't have an email");
+    await c.say('Answer my security questions');
+    expect(textOf(await c.say('mgonzalez78'))).toMatch(/first pet/);
+    expect(textOf(await c.say('biscuit.'))).toMatch(/Question 2 of 2/);
+    expect(textOf(await c.say('SAN ANTONIO!'))).toMatch(/reset\?token=/);
+
+    const d = new Conversation(host);
+    await startFlow(d, 'reset my password');
+    await d.say("I don't have an email");
+    await d.say('Answer my security questions');
+    await d.say('arahman90');
+    const other = await d.say("I don't remember");
+    expect(buttonsOf(other)).toEqual(['I have a reset token', 'Ask the practice for a reset token', 'Talk to a person']);
+  });
+
+  it('routes a question typed at a security question without counting it as a wrong answer', async () => {
+    const c = new Conversation(host);
+    await startFlow(c, 'reset my password');
+    await c.say("I don't have an email");
+    await c.say('Answer my security questions');
+    await c.say('ghost-user-12');
+    expect(textOf(await c.say('how do I use the portal on my tablet'))).toMatch(/separate account/i);
+    const again = new Conversation(host);
+    await startFlow(again, 'reset my password');
+    await again.say("I don't have an email");
+    await again.say('Answer my security questions');
+    await again.say('ghost-user-12');
+    expect(textOf(await again.say('not it'))).toMatch(/2 tries left/);
+  });
+
+  it('takes "no, I don\'t have an email" as the whole message, not just "no"', async () => {
+    const c = new Conversation(host);
+    await c.say('I forgot my password');
+    const reply = textOf(await c.say("no I dont have an email"));
+    expect(reply).not.toMatch(/^No problem\. Is there anything else/);
+    expect(reply.length).toBeGreaterThan(40);
+  });
+
+  it('does not file a request with a question typed as a name', async () => {
+    const c = new Conversation(host);
+    await startFlow(c, "my enrollment token isn't working");
+    const reply = textOf(await c.say('how do I reset my password'));
+    expect(reply).toMatch(/reset your password/i);
+    expect(reply).not.toMatch(/last name/i);
   });
 });
 

@@ -32,6 +32,13 @@ describe('channel rendering', () => {
     expect(a.attachments).toBeUndefined();
   });
 
+  it('turns a numbered list in SMS text into bullets when numbered choices follow', () => {
+    const [a] = renderReply('sms', { text: 'Ways:\n1. A token\n2. An invite', choices: choices.slice(0, 2) });
+    expect(a.text).toBe('Ways:\n- A token\n- An invite\n\nReply 1 for Recover my username\nReply 2 for Reset my password');
+    const [yn] = renderReply('sms', { text: 'Shall I?', choices: [{ label: 'Yes', value: 'Yes' }, { label: 'No', value: 'No' }] });
+    expect(yn.text).toBe('Shall I?\n\nReply YES or NO');
+  });
+
   it('splits long SMS into parts of at most 1,600 characters without losing words', () => {
     const paragraph = 'word '.repeat(250).trim();
     const text = [paragraph, paragraph, paragraph].join('\n\n');

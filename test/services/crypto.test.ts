@@ -44,6 +44,9 @@ describe('crypto', () => {
     expect(normaliseAnswer('  San   Antonio ')).toBe('sanantonio');
     expect(normaliseAnswer('SANANTONIO')).toBe('sanantonio');
     expect(normaliseAnswer('San\tAntonio\n')).toBe('sanantonio');
+    expect(normaliseAnswer('Mrs. Delgado')).toBe(normaliseAnswer('mrs delgado'));
+    expect(normaliseAnswer('Biscuit.')).toBe('biscuit');
+    expect(normaliseAnswer('Bogotá')).toBe('bogota');
   });
 
   test('argon2id hash verifies, and malformed hashes are false, not errors', async () => {
