@@ -37,7 +37,7 @@ export const SHORTHAND: Readonly<Record<string, string>> = {
   coz: 'because', w: 'with', wo: 'without', abt: 'about', bout: 'about', ppl: 'people', sum1: 'someone',
   some1: 'someone', any1: 'anyone', every1: 'everyone', gonna: 'going to', wanna: 'want to', gotta: 'got to',
   ok: 'ok', okay: 'ok', temp: 'temporary', tho: 'though', rn: 'right now', asap: 'now', ppw: 'password',
-  emails: 'email', gmail: 'email', yahoo: 'email', hotmail: 'email', outlook: 'email', aol: 'email',
+  emails: 'email',
   iphone: 'iphone', ipad: 'ipad', cellphone: 'cell phone', smartphone: 'smart phone',
   password1: 'common password', password123: 'common password', '123456': 'common password', '12345678': 'common password',
   qwerty: 'common password', abc123: 'common password', letmein: 'common password', welcome1: 'common password',
@@ -60,7 +60,7 @@ export interface PhraseRule {
 }
 
 const NEG = 'no|not|dont|do_not|doesnt|does_not|didnt|did_not|never|without|cant|havent|hasnt|isnt|wasnt|wont';
-const EMAIL = 'email|email_address|e_mail|mail|mail_address|email_account|email_adress|email_addy';
+const EMAIL = 'email|email_address|e_mail|mail|mail_address|email_account|email_adress|email_addy|gmail|yahoo|hotmail|outlook|aol|gmail_account|yahoo_account|hotmail_account|outlook_account|aol_account';
 
 /** The concept rules, most specific first. See `PhraseRule` for the syntax. */
 export const PHRASE_RULES: readonly PhraseRule[] = [
@@ -69,6 +69,7 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'phone_number|cell_number|mobile_number|phone_no|telephone_number|home_phone', emit: 'phonenumber' },
   { pattern: 'zip_code|postal_code|area_code|billing_code|procedure_code|diagnosis_code|icd_code|cpt_code', emit: 'zipcode' },
   { pattern: 'call_me|call_me_back|call_back|callback|give_me_a_call|phone_me|ring_me|have_someone_call|contact_me', emit: 'talkx humanx' },
+  { pattern: 'capital_of|capital_city|state_capital|capital_one', emit: 'capitalcity' },
   { pattern: 'capital_letter|capital|capitals|capitalization|capitalisation|capitalized|capitalize|capital_and_lowercase|upper_case|uppercase|lower_case|lowercase|case_sensitive|case_insensitive|not_case_sensitive|caps|upper|lower', emit: 'casex' },
   { pattern: 'special_character|special_char|special_symbol|symbol|symbols|punctuation|exclamation', emit: 'charx' },
   // "isnt doing anything", "nothing happens": a thing that fails without an error message.
@@ -76,12 +77,14 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'not|doesnt|dont|isnt|wont|didnt|wasnt ~ do_anything|doing_anything|did_anything|happen|happening|load|loading|respond|responding|go_anywhere|going_anywhere', emit: 'brokenx' },
   // Long absence ("haven't been to the doctor in 3 years", "haven't logged in for ages"): why practices un-enroll.
   { pattern: 'havent_been_to|havent_been_in|havent_been_into|havent_visited|havent_seen|havent_gone_to|havent_gone_in|havent_come_in|havent_come_to|not_been_to|not_been_in|not_visited|hasnt_been_to|hasnt_been_in|hasnt_visited|hasnt_seen|stopped_going_to|stopped_seeing|been_away_from|stayed_away_from ~ doctor|practice|office|clinic|you|there|here|year|years|long_time|ages|month|months|while', emit: 'awayx' },
-  { pattern: 'havent_logged_in|havent_logged_on|havent_logged_into|havent_signed_in|havent_signed_on|havent_signed_into|havent_used|havent_been_on|havent_been_onto|havent_accessed|havent_checked|havent_opened|havent_gone_on|hasnt_logged_in|hasnt_logged_on|hasnt_signed_in|hasnt_used|hasnt_been_on|not_logged_in|not_logged_on|not_signed_in|not_been_on|stopped_using|quit_using|been_a_long_time_since|been_a_while_since|been_years_since|been_ages_since|long_time_since|years_since', emit: 'awayx' },
+  { pattern: 'havent_logged_in|havent_logged_on|havent_logged_into|havent_signed_in|havent_signed_on|havent_signed_into|havent_used|havent_been_on|havent_been_onto|havent_accessed|havent_checked|havent_opened|havent_gone_on|hasnt_logged_in|hasnt_logged_on|hasnt_signed_in|hasnt_used|hasnt_been_on|not_logged_in|not_logged_on|not_signed_in|not_been_on', emit: 'awayx loginx' },
+  { pattern: 'stopped_using|quit_using|been_a_long_time_since|been_a_while_since|been_years_since|been_ages_since|long_time_since|years_since', emit: 'awayx' },
   { pattern: 'moved_away|moved_back|been_away|was_away|been_gone|was_gone|been_abroad|was_abroad|lived_abroad|living_abroad|out_of_the_country|been_out_of_state|was_out_of_state', emit: 'awayx' },
   { pattern: 'in|for ~2 years|ages|decade|long_time|long_while', emit: 'awayx' },
   // "no idea where to start" is a how-do-I-begin question, not a forgotten credential.
   { pattern: 'no_idea|dont_know|do_not_know|not_sure|no_clue|unsure|confused_about ~ where|how ~ to|do_i|i_should|should_i ~ start|begin|get_started|sign_up|signup|join|enroll|register', emit: 'enrollx' },
-  { pattern: 'where_to_start|how_to_start|where_to_begin|how_to_begin|where_do_i_begin|how_do_i_begin', emit: 'enrollx' },
+  { pattern: 'where_to_start|how_to_start|where_to_begin|how_to_begin', emit: 'enrollx' },
+  { pattern: 'where|how do|should|can|would i|we ~ start|begin|get_started', emit: 'enrollx' },
   // "what name she used to log me in": a name used for logging in is the username.
   { pattern: 'what_name|which_name|the_name|what_user|which_user ~2 use|used|log_in|login|logon|log_on|sign_in|sign_on|picked|pick|chose|chosen|choose|created|set_up|signed_up|registered|enrolled', emit: 'username' },
   { pattern: 'date_of_birth|dateofbirth|birth_date|birthdate|birthday|born|birth', emit: 'birthx' },
@@ -105,10 +108,14 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'something_else|something_different|different_one|another_one|new_one', emit: 'separatex' },
   { pattern: 'email|email_address ~ as ~ username|user_name|login|login_name|user_id', emit: 'emailasusername' },
   { pattern: 'username|user_name|login_name|user_id ~ be ~ email|email_address', emit: 'emailasusername' },
+  { pattern: 'what_kind_of|what_type_of|what_sort_of|which_kind_of|which_type_of|what_kinds_of|what_types_of password|pass_word|passwords', emit: 'rulex password' },
+  { pattern: 'what_kind_of|what_type_of|what_sort_of|which_kind_of|which_type_of|what_kinds_of|what_types_of username|user_name|login_name|user_id', emit: 'rulex username' },
   { pattern: 'what_should_my|what_should_the|what_does_my|what_can_my|how_should_my|what_should_i_make_my|what_do_i_need_in_my ~ password ~ be|look_like|contain|include|have', emit: 'rulex password' },
   { pattern: 'what_should_my|what_should_the|what_does_my|what_can_my|how_should_my|what_should_i_make_my ~ username|user_name ~ be|look_like|contain|include|have', emit: 'rulex username' },
   { pattern: 'get_a_username_and_password|get_username_and_password|get_login_credentials|get_login_information|get_a_login', emit: 'enrollx username password' },
   { pattern: 'get_a_username|get_a_user_name|create_a_username|create_username|creating_a_username|create_a_login|create_a_user_name|make_a_username|set_up_a_username|choose_a_username|choosing_a_username|pick_a_username|picking_a_username|get_a_portal_username', emit: 'enrollx username' },
+  // A password rejected "when I make it" fails the rules; one rejected at log-in is forgotten or wrong.
+  { pattern: 'when|while|as i ~ make|making|create|creating|choose|choosing|pick|picking|set|setting|type_a_new|making_up|make_up|come_up_with ~ it|one|password|pass_word|new_one|new_password|account|username|user_name', emit: 'rulex' },
   { pattern: 'not_strong|not_strong_enough|too_weak|too_simple|too_common|too_short|too_long|not_long_enough|not_complex_enough|not_secure_enough|too_easy|too_easy_to_guess', emit: 'strengthx brokenx' },
 
   { pattern: 'change|changed|update|modify|edit|switch|switched|new|set_a_new|set_new|create_a_new|choose_a_new|make_a_new|pick_a_new|get_a_new ~ password|pass_word', emit: 'reset password' },
@@ -125,6 +132,7 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
 
   // --- invitations: "you emailed me about the portal" is an enrollment email, not an email question ------------
   { pattern: 'emailed_me|texted_me|sent_me_an_email|sent_me_a_text|contacted_me|reached_out ~ about|regarding ~ portal|patient_portal|enroll|enrolling|joining|signing_up|registering', emit: 'invitex enrollx portalx' },
+  { pattern: 'send_me|email_me|text_me|give_me|get_me|need|want|where_is ~ link|url ~ to|for ~ enroll|enrolling|enrollment|sign_up|signing_up|join|joining|register|registering|registration|portal', emit: 'invitex enrollx' },
   { pattern: 'emailed_me|email_me|sent_me|texted_me|mailed_me|sent ~ link|invite|invitation|enrollment_link|registration_link', emit: 'invitex' },
   { pattern: 'got|received|receive|get|have|was_sent|were_sent|they_sent|you_sent ~ email|mail|message|letter|text ~ to|about|for ~ enroll|enrolling|join|joining|sign_up|signing_up|register|registering|set_up|the_portal|portal', emit: 'invitex enrollx' },
 
@@ -133,7 +141,7 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: `${EMAIL} ~ never|not|didnt|wasnt|hasnt|isnt ~ arrive|arriving|come|came|coming|show_up|showing_up|received|sent|deliver|there`, emit: 'notreceived email' },
   { pattern: `no_longer_have|no_longer_use|lost|lose|lost_access|dont_have_access|no_access|cant_access|cant_get_into|cant_get_to|cant_open|locked_out_of|cant_log_into|cant_login_to|cant_remember_the_password_for|hacked|deleted|closed|shut_down|lost_my_password_to ~2 ${EMAIL}`, emit: 'nomailbox' },
   { pattern: `${NEG}|no_longer|never_had|never_set_up|never_setup|never_gave|never_added|didnt_add|didnt_give|didnt_put|dont_use|doesnt_use|dont_do|doesnt_do|dont_own|doesnt_have|dont_have|not_have|no_verified ~ ${EMAIL}`, emit: 'nomailbox' },
-  { pattern: `${EMAIL} ~ not_verified|unverified|isnt_verified|wasnt_verified|never_verified|not_confirmed|never_confirmed|isnt_confirmed|no_longer|doesnt_work|dont_work|not_work|old|changed|outdated|deleted|closed|hacked|gone|dont_use|dont_have|no_longer_valid|isnt_valid|not_valid|invalid|i_cant_access|i_lost|i_no_longer|not_on_file|is_not_on_file|isnt_on_file|no_good|not_good|bad|wrong|incorrect|not_right|not_current|not_correct|out_of_date|on_file_is_wrong|on_file_is_old|on_file_is_no_good`, emit: 'nomailbox' },
+  { pattern: `${EMAIL} ~ not_verified|unverified|isnt_verified|wasnt_verified|never_verified|not_confirmed|never_confirmed|isnt_confirmed|no_longer|doesnt_work|dont_work|not_work|old|changed|outdated|deleted|closed|hacked|gone|dont_use|dont_have|no_longer_valid|isnt_valid|not_valid|invalid|i_cant_access|i_lost|i_no_longer|not_on_file|is_not_on_file|isnt_on_file|doesnt_exist|dont_exist|no_longer_exist|not_exist|does_not_exist|no_good|not_good|bad|wrong|incorrect|not_right|not_current|not_correct|out_of_date|on_file_is_wrong|on_file_is_old|on_file_is_no_good`, emit: 'nomailbox' },
   { pattern: `unverified|old|former|previous|outdated ~ ${EMAIL} ~ doesnt_work|dont_work|not_work|no_longer_work|isnt_work|wont_work|not_valid|gone|bounce|bounced|dead|closed|deleted`, emit: 'nomailbox' },
   { pattern: `unverified|old|former|previous|outdated ~ ${EMAIL}`, emit: 'nomailbox' },
   { pattern: `never_verified|never_confirmed|didnt_verify|did_not_verify|not_verified|havent_verified|never_validated|forgot_to_verify ~ ${EMAIL}`, emit: 'nomailbox' },
@@ -145,25 +153,40 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
 
   // --- account blocked -----------------------------------------------------------------------------------------
   { pattern: 'unenroll|unenrolled|unenrollment|un_enroll|un_enrolled|disenroll|disenrolled|unregister|unregistered|deregister|removed_from|taken_off|kicked_out|kicked_off|dropped_from|cut_off|shut_off|turned_off|switched_off|shut_down|closed_my_account|account_closed|account_was_closed|account_got_closed', emit: 'blockedx' },
+  { pattern: 'blocked_off|block_off|blocked_out_for|block_of_time|time_block|blocked_time', emit: 'calendarx' },
   { pattern: 'block|blocked|blocking|locked|lock|lock_out|locked_out|lockout|disabled|disable|deactivated|deactivate|deactivation|suspended|suspend|suspension|inactive|inactivity|frozen|freeze|terminated|expired_account|dormant|closed_account|account_is_closed|account_closed', emit: 'blockedx' },
   { pattern: 'reactivate|reactivated|reactivation|re_activate|re_activated|reenable|re_enable|reinstate|reinstated|restore_my_account|unlock|unlocked|unblock|unblocked|turn_back_on|turned_back_on|back_on|reopen|re_open|turn_it_back_on|get_it_back_on', emit: 'blockedx' },
   { pattern: 'too_many_attempt|too_many_tries|too_many_failed|many_failed_attempt', emit: 'blockedx' },
   { pattern: 'remove|removed|kicked|booted|dropped ~ from|off|out_of', emit: 'blockedx' },
+  { pattern: 'not|no_longer enroll|enrolled|registered|member|signed_up ~ anymore|any_more|now', emit: 'blockedx' },
+  { pattern: 'no_longer ~ enroll|enrolled|registered|member|signed_up', emit: 'blockedx' },
   { pattern: 'not_active|no_longer_active|isnt_active|wasnt_active|not_enabled|no_longer_enabled|isnt_enabled|reenroll|reenrolled|reenrollment|re_enroll|re_enrolled|reregister|re_register|reregistered', emit: 'blockedx' },
 
   { pattern: 'log_out|logout|log_off|logoff|sign_out|signout|sign_off|signoff|logging_out|signing_out', emit: 'logoutx' },
 
   // --- username, password, login ---------------------------------------------------------------------------------
-  { pattern: 'user_name|user_id|user_identification|username|login_name|login_id|logon_name|logon_id|log_in_name|log_in_id|log_on_name|sign_in_name|sign_in_id|screen_name|account_name|account_id|member_id|portal_id|portal_name|id_name|login_username|usename|usernam', emit: 'username' },
+  { pattern: 'user_name|user_id|user_identification|username|login_name|login_id|logon_name|logon_id|log_in_name|log_in_id|log_on_name|sign_in_name|sign_in_id|screen_name|account_name|account_id|portal_id|portal_name|id_name|login_username|usename|usernam', emit: 'username' },
   { pattern: 'password|pass_word|passphrase|pass_code', emit: 'password' },
   { pattern: 'cant|cannot|unable_to|couldnt|not_able_to|cant_seem_to|still_cant ~ get_access|gain_access|access|get_into|get_in|get_on|log_in|login|log_into|sign_in|sign_into|logon|log_on|sign_on', emit: 'brokenx loginx' },
   { pattern: 'want_access|request_access|requesting_access|gain_access|get_access|need_access|like_access|apply_for_access|access_request|sign_up_for_access|want_to_get_on|need_to_get_on|want_to_use|need_to_use|like_to_use|start_using', emit: 'enrollx loginx' },
   { pattern: 'never_used|never_use|never_been_on|never_signed_up|never_logged_in|never_logged_on|never_registered|never_had_an_account|never_had_a_portal|first_time|new_to|new_patient|brand_new', emit: 'newuserx' },
   { pattern: 'log_in|login|log_into|log_onto|log_on|logon|sign_in|signin|sign_into|sign_on|signon|get_in|get_into|get_on|getting_in|access|acces|acess|login_in|log|logon_to', emit: 'loginx' },
 
+  // "how do I get back on": regaining access (the cause, "unenrolled" or "forgot my password", says which entry).
+  { pattern: 'get_back_on|get_back_in|get_back_into|getting_back_on|getting_back_in|getting_back_into|log_back_in|log_back_on|log_back_into|sign_back_in|sign_back_on|sign_back_into|go_back_in|go_back_on', emit: 'loginx' },
+  // "I don't know how": a how-to question, not a forgotten credential ("I'm trying to make an account but don't know
+  // how"); "don't know how to log in" stays a log-in problem.
+  { pattern: 'dont_know_how|do_not_know_how|not_sure_how|no_idea_how|forgot_how|forgotten_how|cant_remember_how ~ to|i ~ login|log_in|sign_in|get_in|get_into|log_on|sign_on|access|logon', emit: 'forgot loginx' },
+  { pattern: 'dont_know_how|do_not_know_how|not_sure_how|no_idea_how|dont_understand_how|unsure_how|dont_know_where|no_idea_where|not_sure_where', emit: 'how' },
+  // "what username did I sign up with": asking for the username.
+  { pattern: 'what|which username|user_name|login_name|user_id|login ~3 sign_up|signed_up|register|registered|use|used|enroll|enrolled|create|created|pick|picked|choose|chose|set_up|make|made', emit: 'forgot username' },
+  // "Send me my username", "tell me my password" ask for a credential; "tell me how to enroll", "send me an invite" don't.
+  { pattern: 'tell_me|send_me|send_my|email_me|text_me|give_me|remind_me_of|remind_me ~ username|user_name|login_name|user_id|login_id', emit: 'forgot username' },
+  { pattern: 'tell_me|send_me|send_my|email_me|text_me|give_me|remind_me_of|remind_me ~ password|pass_word', emit: 'forgot password' },
+  { pattern: 'tell_me|send_me|send_my|email_me|text_me|give_me|remind_me_of|remind_me ~ login|login_info|login_information|login_detail|credential|credentials', emit: 'forgot loginx' },
   // --- forgetting / recovering -----------------------------------------------------------------------------------
   { pattern: 'forgot|forget|forgotten|forgetful|forgetting|dont_remember|dont_recall|cant_remember|cant_recall|not_remember|no_remember|do_not_remember|dont_know|do_not_know|no_idea|no_clue|misplaced|misplace|lost|lose|cant_think_of|blank_on|blanking_on|cant_member|couldnt_remember|never_remember', emit: 'forgot' },
-  { pattern: 'cant_find|cannot_find|couldnt_find|recover|recovery|retrieve|retrieval|look_up|lookup|get_back|find|find_out|remind|reminder|restore|obtain|figure_out|tell_me|send_me|send_my|email_me|text_me|resend', emit: 'forgot' },
+  { pattern: 'cant_find|cannot_find|couldnt_find|recover|recovery|retrieve|retrieval|look_up|lookup|get_back|find|find_out|remind|reminder|restore|obtain|figure_out|resend', emit: 'forgot' },
   { pattern: 'forgot|forget|forgotten|dont_remember|cant_remember|do_not_remember|cannot_remember|dont_know|cant_recall|not_sure ~ how_to|how_i|how_do_i ~ login|log_in|get_in|get_into|sign_in|sign_on|access|get_on|log_on|logon', emit: 'forgot loginx' },
   { pattern: 'reset|re_set|resetting|reseting', emit: 'reset' },
   { pattern: 'change|changed|update|modify|edit|rename|alter|switch|switched|replace|swap|customize|personalize|pick_a_different|choose_a_different|pick_a_new|choose_a_new', emit: 'changex' },
@@ -181,10 +204,13 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'stop_work|stopped_work|quit_work|stop_accept|stopped_accept', emit: 'brokenx' },
   { pattern: 'doesnt|dont|does_not|didnt|not|wont|fail|fails|failed|isnt ~ meet|meeting|satisfy|match|matching|follow ~ requirement|rule|criteria|policy|standard|guideline', emit: 'rulex brokenx' },
   // --- "not working" -----------------------------------------------------------------------------------------------
-  { pattern: 'not|doesnt|dont|isnt|wont|didnt|cant|never|wasnt|arent|no_longer ~ work|working|worked|function|functioning|accept|accepted|accepting|take|taking|valid|recognize|recognized|go_through|going_through|let_me|letting_me|allow|allowing|right|correct|match|matching|good|succeed', emit: 'brokenx' },
-  { pattern: 'invalid|incorrect|wrong|error|fail|failed|failure|failing|rejected|reject|denied|deny|broken|bad|unsuccessful|problem|issue|trouble|troubl|glitch|bug|stuck|unrecognized|unable|cant|mistake|unknown|keeps_saying|not_valid|no_good', emit: 'brokenx' },
+  { pattern: 'not|doesnt|dont|isnt|wont|didnt|cant|never|wasnt|arent|no_longer|no ~ work|working|worked|function|functioning|accept|accepted|accepting|take|taking|valid|recognize|recognized|go_through|going_through|let_me|letting_me|allow|allowing|right|correct|match|matching|good|succeed', emit: 'brokenx' },
+  { pattern: 'invalid|incorrect|wrong|error|fail|failed|failure|failing|rejected|reject|denied|deny|broken|bad|unsuccessful|problem|issue|trouble|troubl|glitch|bug|stuck|unrecognized|unable|cant|mistake|unknown|keeps_saying|not_valid|no_good|not_found|cant_be_found|couldnt_be_found|doesnt_exist|does_not_exist|not_recognized|no_match|no_record|not_in_the_system', emit: 'brokenx' },
 
   // --- devices -----------------------------------------------------------------------------------------------------
+  // A new device is the circumstance, not the problem: "new phone, do I need a new account?" is the mobile question,
+  // "I got a new phone and forgot my password" is still a forgotten password.
+  { pattern: 'new_phone|new_iphone|new_cell|new_cell_phone|new_smart_phone|new_tablet|new_ipad|new_android|new_device|new_mobile|new_laptop|new_computer|switched_phone|switched_phones|changed_phone|changed_phones|replaced_my_phone|upgraded_my_phone|phone_upgrade|different_phone|another_phone|different_device|another_device', emit: 'newdevicex' },
   { pattern: 'phone|cell|cell_phone|mobile|mobile_phone|smart_phone|smartphone|iphone|android|ipad|tablet|app|application|ios|galaxy|samsung|pixel|kindle|device|handheld|mobile_device|apple|google_play|app_store|play_store|on_the_go', emit: 'mobilex' },
   { pattern: 'computer|laptop|desktop|pc|mac|macbook|browser|chrome|safari|website|web_site|web|internet', emit: 'computerx' },
   { pattern: 'different|separate|another|second|extra|additional|new_separate|whole_new|same', emit: 'separatex' },
@@ -194,7 +220,7 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'how_long|length|long_enough|minimum|maximum|min|max|at_least|short|too_short|too_long|how_many', emit: 'lengthx' },
   { pattern: 'right_number|wrong_number|the_number|your_number|number_to_call|number_for|call_number|contact_number|fax_number|office_number|clinic_number|main_number', emit: 'phonenumber' },
   { pattern: 'character|letter|a_number|one_number|number_and|numbers|numeric|digit|numeral|space|spaces|whitespace|blank|alphanumeric|alpha_numeric', emit: 'charx' },
-  { pattern: 'common|commonly|weak|strong|strength|complex|complexity|guess|guessable|easy_to_guess|hard_to_guess|simple|cross_mark|cross_marks|x_mark|x_marks|red_x|red_xs|xs|red_cross|tick_mark|tick|ticks|checkmark|check_mark|green_check', emit: 'strengthx' },
+  { pattern: 'common|commonly|weak|strong|strength|complex|complexity|guess|guessable|easy_to_guess|hard_to_guess|simple|cross_mark|cross_marks|x_mark|x_marks|red_x|red_xs|xs|red_cross|tick_mark|tick|ticks|checkmark|check_mark|green_check|checklist|check_list|go_green|turn_green|turns_green|stay_red|stays_red|still_red', emit: 'strengthx' },
   { pattern: 'unique|taken|already_taken|already_in_use|already_exist|not_available|in_use|duplicate', emit: 'uniquex' },
 
   // --- email optional ----------------------------------------------------------------------------------------------
@@ -202,14 +228,20 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'provide|give|enter|add|adding|put|supply|include|list|type_in', emit: 'providex' },
   { pattern: 'verify|verified|verifying|verification|confirm|confirmed|confirmation|validate|validated', emit: 'verifyx' },
 
+  // Someone else's records ("can I see my husband's account"): proxy access, which this FAQ does not cover.
+  { pattern: 'see|view|access|look_at|check|manage|get_into|log_into|open|read ~ husband|wife|spouse|partner|mom|mother|dad|father|parent|parents|son|daughter|child|kid|kids|grandmother|grandfather|grandma|grandpa ~ account|records|record|chart|portal|information|info|messages|results', emit: 'proxyx' },
   // --- people ------------------------------------------------------------------------------------------------------
-  { pattern: 'real_person|live_person|actual_person|real_human|live_agent|live_chat|human_being|customer_service|customer_support|tech_support|technical_support|help_desk|helpdesk|support_team|support_staff|person|human|someone|somebody|anyone|anybody|staff|staff_member|representative|rep|agent|operator|employee|team_member|support|administrator|admin|manager|supervisor|humans|persons|live_support|real_people|live_help|real_help', emit: 'humanx' },
+  { pattern: 'real_person|live_person|actual_person|real_human|live_agent|live_chat|human_being|customer_service|customer_support|tech_support|technical_support|help_desk|helpdesk|support_team|support_staff|person|human|staff|staff_member|representative|rep|agent|operator|employee|team_member|support|administrator|admin|manager|supervisor|humans|persons|live_support|real_people|live_help|real_help', emit: 'humanx' },
+  // "someone" is only a person to talk to when the message asks for contact ("can someone call me"); in "how does
+  // someone sign up" it is anybody.
+  { pattern: 'someone|somebody|anyone|anybody ~ call|contact|talk|speak|there|available|reach|phone|get_back_to_me|answer_me', emit: 'humanx talkx' },
   { pattern: 'talk|speak|chat_with|connect|transfer_me|transfer_to|escalate|contact|reach|call|phone_call|get_hold|get_ahold|get_a_hold|hand_off|handoff|put_me_through', emit: 'talkx' },
   { pattern: 'front_desk|front_office|receptionist|reception|office|practice|clinic|doctor_office|doctors_office|medical_office|facility|center|centre|hospital', emit: 'officex' },
 
   // --- small intents -----------------------------------------------------------------------------------------------
+  { pattern: 'how_old_are_you|how_old_r_you|whats_your_name|what_is_your_name|who_made_you|are_you_real|are_you_a_robot|are_you_human|do_you_like|how_is_your_day|hows_your_day', emit: 'chitchatx' },
   { pattern: 'hi|hello|hey|hiya|howdy|greeting|good_morning|good_afternoon|good_evening|good_day|morning|afternoon|evening|yo|sup|hola|heya|hi_there|hello_there', emit: 'greetx' },
-  { pattern: 'what_should_i_ask|what_can_i_say|what_should_i_say|what_do_i_ask|what_do_i_say|what_can_i_type|how_do_i_use_this_chat|how_does_this_chat_work|what_is_this_chat|what_is_this_for|how_can_you_help|what_are_you_for|what_can_this_bot_do|what_does_this_bot_do|what_can_this_do|what_can_you_do|what_can_i_ask|what_do_you_do|what_do_you_help|what_can_you_help|what_are_my_option|what_are_the_option|what_option|what_kind_of_question|what_question|what_type_of_question|what_topic|how_doe_this_work|how_do_this_work|how_do_i_use_this|what_is_this|who_are_you|what_are_you|main_menu|menu|option|topic|command|choice|list_of', emit: 'helpmenux' },
+  { pattern: 'what_should_i_ask|what_can_i_say|what_should_i_say|what_do_i_ask|what_do_i_say|what_can_i_type|how_do_i_use_this_chat|how_does_this_chat_work|what_is_this_chat|what_is_this_for|how_can_you_help|what_are_you_for|what_can_this_bot_do|what_does_this_bot_do|what_can_this_do|what_can_you_do|what_can_i_do_here|what_can_i_do_with_this|what_do_i_do_here|what_can_i_use_this_for|what_can_i_ask|what_do_you_do|what_do_you_help|what_can_you_help|what_are_my_option|what_are_the_option|what_option|what_kind_of_question|what_question|what_type_of_question|what_topic|how_doe_this_work|how_do_this_work|how_do_i_use_this|what_is_this|who_are_you|what_are_you|main_menu|menu|option|topic|command|choice|list_of', emit: 'helpmenux' },
   { pattern: 'cancel|stop|halt|terminate_chat', emit: 'cancelx' },
 
   // --- places and misc ------------------------------------------------------------------------------------------
@@ -225,7 +257,7 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
  * as out of scope unless the message also names the portal or a credential of its own.
  */
 const SERVICE =
-  'facebook|fb|instagram|insta|netflix|hulu|spotify|amazon|ebay|paypal|venmo|zelle|cashapp|cash_app|twitter|tiktok|' +
+  'facebook|instagram|netflix|hulu|spotify|amazon|ebay|paypal|venmo|zelle|cashapp|cash_app|twitter|tiktok|' +
   'snapchat|whatsapp|linkedin|xbox|playstation|psn|roblox|fortnite|uber|lyft|doordash|disney_plus|youtube|pinterest|' +
   'reddit|discord|skype|zoom_account|wifi|wi_fi|router|modem|apple_id|appleid|icloud|itunes|google_account|google_password|' +
   'google_login|microsoft_account|microsoft_password|windows|xfinity|comcast|verizon|tmobile|t_mobile|bank|banking|' +
@@ -233,11 +265,20 @@ const SERVICE =
   'phone_password|voicemail';
 export const FOREIGN_RULES: readonly PhraseRule[] = [
   // The mailbox's own password ("forgot my gmail password"): another service, and also a mailbox the patient can't open.
-  { pattern: 'email_password|email_pass_word|email_passcode|email_login|email_account_password|mail_password', emit: 'othersvcx nomailbox' },
+  // Only when the mailbox is owned ("my email password"): "no email password" in a terse message is "no email, password".
+  // The mailbox provider's own account ("my yahoo account got hacked", "gmail password"): also a mailbox the patient can't open.
+  { pattern: 'gmail|yahoo|hotmail|outlook|aol ~ password|pass_word|account|login|passcode', emit: 'othersvcx nomailbox' },
+  { pattern: 'my|his|her|their|our|the email_password|email_pass_word|email_passcode|email_login|email_account_password|mail_password', emit: 'othersvcx nomailbox' },
   { pattern: 'password_for|pass_word_for|password_of|login_for|passcode_for email|email_account|mail', emit: 'othersvcx nomailbox' },
   { pattern: `${SERVICE} ~ password|pass_word|username|user_name|account|login|log_in|app|pin|passcode|profile|id`, emit: 'othersvcx' },
   { pattern: `password|pass_word|username|user_name|login|log_in|pin|passcode ${SERVICE}`, emit: 'othersvcx' },
   { pattern: SERVICE, emit: 'othersvcx' },
+  // The device itself ("my phone is locked", "forgot my laptop passcode"), not the portal account on it.
+  // Other health-care sites: "the pharmacy app won't let me log in", "my insurance website password".
+  // Big platforms' own accounts ("my apple password", "google account"); the phone itself stays a device.
+  { pattern: 'apple|google|microsoft|samsung|android ~ password|pass_word|account|login|username|id|passcode', emit: 'othersvcx' },
+  { pattern: 'pharmacy|insurance|insurer|insurance_company|medicare|medicaid|cvs|walgreens|hospital ~ app|website|web_site|site|portal|account|login|log_in|password|username|user_name|online_account', emit: 'othersvcx' },
+  { pattern: 'phone|iphone|cell|cell_phone|tablet|ipad|computer|laptop|screen|device|pc|mac|kindle ~ locked|lock|disabled|frozen|passcode|pin', emit: 'othersvcx' },
 ];
 
 /**

@@ -13,6 +13,8 @@
  *  4. fuse.js token search over each entry's normalised vocabulary adds an entry-level, typo-tolerant view.
  *  5. Out-of-scope words (billing, prescriptions, results…, listed in the KB file) pull the scores down unless
  *     the message also has a clear portal-account anchor ("I can't log in to see my results" is a login problem).
+ *     Another service's account ("my facebook account is locked", "forgot my wifi password") never anchors unless
+ *     something else in the message ties it to the portal.
  *  6. The blended score and the margin over the runner-up go through a logistic curve fitted on labelled
  *     messages, so `confidence` reads as "probability this answer is right" and the thresholds mean something.
  *
@@ -115,17 +117,40 @@ const OBJECT = new Set(['username', 'password', 'tokenx', 'resetcode', 'secquest
 const OBJECT_BOOST = 1.5;
 /** A question about a different object than the message ("…my password" vs "…my username"): score multiplier. */
 const OBJECT_MISMATCH = 0.75;
+/**
+ * Generic access questions ("I can't log in", "I forgot how to log in", "I can't get into my account") fit almost
+ * any login trouble. When the message says something more specific — what it is about ("…what username I
+ * picked") or a specific cause ("…because my account is blocked", "…the token expired") — a question that
+ * addresses that detail is the better answer: score multiplier for the generic question.
+ */
+const GENERIC_ACCESS = new Set(['loginx', 'brokenx', 'forgot', 'account', 'portalx', 'computerx']);
+const SPECIFIC = new Set([...OBJECT, ...[...PROBLEM].filter((t) => t !== 'brokenx' && t !== 'forgot')]);
+const GENERIC_ACCESS_FACTOR = 0.9;
+/**
+ * "No usable email" decides between an entry and its -without-email twin, however much else the message says
+ * ("I know my username but forgot my password and there's no email on the account"): a question that ignores it
+ * when the message states it gets this multiplier.
+ */
+const NO_MAILBOX = 'nomailbox';
+const NO_MAILBOX_UNADDRESSED = 0.9;
 
 /**
  * Concepts that on their own make a message about portal access, whatever else it mentions. (`loginx` alone is
  * not: "how do I access my results" is a results question; "I can't access…" is, via the pairs below.)
  */
-const ANCHORS = new Set(['password', 'username', 'resetcode', 'secquestion', 'notifyaddr', 'blockedx', 'tokenx', 'nomailbox']);
+const ANCHORS = new Set(['password', 'username', 'resetcode', 'secquestion', 'notifyaddr', 'tokenx', 'nomailbox']);
 /** Pairs that anchor together: a problem word next to an access word, or "talk to a person". */
 const ANCHOR_PAIRS: readonly [readonly string[], readonly string[]][] = [
   [['loginx', 'enrollx'], ['brokenx', 'forgot', 'expiredx']],
   [['enrollx'], ['portalx', 'account']],
   [['humanx'], ['talkx']],
+  // "blocked" needs an account to be about ours ("my account got locked so I can't request refills"), not a card or a claim.
+  [['blockedx'], ['account', 'portalx', 'loginx', 'brokenx', 'forgot']],
+  // "Do I need an email to use the portal for my prescriptions?"
+  [['requiredx'], ['email', 'nomailbox']],
+  // "The office emailed me an invitation but I deleted it, how can I still enroll?"
+  [['invitex'], ['enrollx', 'portalx', 'tokenx', 'linkx']],
+  // "I haven't been to the doctor in 3 years and now my portal account doesn't work."
   [['awayx'], ['portalx', 'account', 'loginx', 'brokenx', 'blockedx']],
 ];
 /** Another service's account ("my facebook account is locked", "forgot my wifi password"): see FOREIGN_RULES. */
@@ -142,7 +167,7 @@ const PORTAL_CONTEXT = new Set(['portalx', 'officex', 'enrollx', 'tokenx', 'rese
  * messages (knowledge/eval/portal-eval.jsonl plus the shared dev sample), where "correct" means the top entry was
  * the expected one. Refit when the scoring changes: `npx tsx knowledge/tools/calibrate.ts <labelled .jsonl files>`.
  */
-export const CALIBRATION = { a: 7.79, b: 2.06, c: -3.32 };
+export const CALIBRATION = { a: 7.76, b: 2.11, c: -3.31 };
 
 interface IndexedText {
   entry: number;
@@ -155,6 +180,8 @@ interface IndexedText {
   addressesProblem: boolean;
   /** The question's objects (see `OBJECT`). */
   objects: string[];
+  /** Whether the question is a generic access question (see `GENERIC_ACCESS`). */
+  genericAccess: boolean;
 }
 
 interface OutOfScopeTerm {
@@ -212,7 +239,8 @@ function buildIndex(kb: KnowledgeBase): Index {
     const add = (source: string, trust: number): void => {
       const terms = unique(normaliser.normalise(source));
       const objects = terms.filter((t) => OBJECT.has(t));
-      texts.push({ entry: i, source, terms, weight: 0, trust, addressesProblem: terms.some((t) => PROBLEM.has(t)), objects });
+      const genericAccess = terms.length > 0 && terms.every((t) => GENERIC_ACCESS.has(t));
+      texts.push({ entry: i, source, terms, weight: 0, trust, addressesProblem: terms.some((t) => PROBLEM.has(t)), objects, genericAccess });
     };
     entry.questions.forEach((q) => add(q, 1));
     entry.keywords.forEach((k) => add(k, KEYWORD_TRUST));
@@ -299,6 +327,8 @@ function conceptScores(index: Index, tokens: readonly string[], outOfScopeWords:
   const present = new Set(tokens);
   const statesProblem = tokens.some((t) => PROBLEM.has(t));
   const objects = tokens.filter((t) => OBJECT.has(t));
+  const statesSpecific = tokens.some((t) => SPECIFIC.has(t));
+  const noMailbox = present.has(NO_MAILBOX);
   let messageWeight = 0;
   let unknownCount = 0;
   for (const t of present) {
@@ -323,6 +353,8 @@ function conceptScores(index: Index, tokens: readonly string[], outOfScopeWords:
     let trust = specific ? text.trust : text.trust * GENERIC_ONLY;
     if (statesProblem && !text.addressesProblem) trust *= PROBLEM_UNADDRESSED;
     if (isObjectMismatch(objects, text.objects, present)) trust *= OBJECT_MISMATCH;
+    if (statesSpecific && text.genericAccess) trust *= GENERIC_ACCESS_FACTOR;
+    if (noMailbox && !text.terms.includes(NO_MAILBOX)) trust *= NO_MAILBOX_UNADDRESSED;
     const against = text.terms.length === 1 ? singleWeight : messageWeight;
     const score = trust * Math.pow(matched / text.weight, 0.6) * Math.pow(Math.min(1, matched / against), 0.4);
     if (score > scores[text.entry]) {

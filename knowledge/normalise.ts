@@ -25,7 +25,8 @@ export { COMMON_WORDS, FOREIGN_RULES, PHRASE_RULES, SHORTHAND, STOP_WORDS, type 
  * Lower-cases, strips accents and punctuation, so "Réinitialiser", "E-mail" and "e mail" compare equal.
  * Hyphens and apostrophes *inside* words are dropped ("un-enrolled" → "unenrolled", "can't" → "cant"): patients
  * write both forms and the joined form is the one our tables know. "w/o" and "w/" are spelled out first because
- * the slash would otherwise split them into meaningless letters.
+ * the slash would otherwise split them into meaningless letters. Contractions that would fold into other words are
+ * spelled out first: "I'd" is not "id" (as in "portal id"), "I'll" is not "ill", "we're" is not "were".
  * @example foldText("Can't log-in w/o my E-mail!") // "cant login without my email"
  */
 export function foldText(text: string): string {
@@ -34,6 +35,9 @@ export function foldText(text: string): string {
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc`´]/g, "'")
+    .replace(/\b(i|you|he|she|we|they|it|that)'ll\b/g, '$1 will')
+    .replace(/\b(i|you|he|she|we|they)'d\b/g, '$1 would')
+    .replace(/\b(we|they|you)'re\b/g, '$1 are')
     .replace(/\bw\/o\b/g, ' without ')
     .replace(/\bw\/(?=\s|$)/g, ' with ')
     .replace(/([a-z])['-]+(?=[a-z])/g, '$1')
@@ -279,6 +283,11 @@ const GAP_FREE = new Set(
     .map(stem),
 );
 const GAP_TOTAL = 6;
+/**
+ * Words a gap may never skip: they are what the message is about, so a rule that jumps over them ("change my
+ * *username*, it's my old last name" read as "change … last name") would throw the point away.
+ */
+const NO_SKIP = new Set(['username', 'password', 'token'].map(stem));
 
 function matchAlternative(tokens: readonly string[], pos: number, alt: readonly string[]): number {
   if (pos + alt.length > tokens.length) return -1;
@@ -293,6 +302,7 @@ function matchFrom(tokens: readonly string[], pos: number, rule: CompiledRule, s
   if (s > 0) {
     let words = 0;
     for (let p = pos; p < tokens.length && p - pos < GAP_TOTAL; p += 1) {
+      if (NO_SKIP.has(tokens[p])) break;
       if (!GAP_FREE.has(tokens[p])) words += 1;
       if (words > rule.gaps[s]) break;
       starts.push(p + 1);

@@ -21,6 +21,12 @@ describe('foldText and tokenize', () => {
     expect(tokenize('  ')).toEqual([]);
     expect(tokenize('Forgot my PW?')).toEqual(['forgot', 'my', 'pw']);
   });
+
+  it('spells out contractions that would fold into other words', () => {
+    expect(foldText("on the portal. I'd be the one using it")).toBe('on the portal i would be the one using it'); // not "portal id"
+    expect(foldText("I'll try again")).toBe('i will try again'); // not "ill"
+    expect(foldText("we're stuck")).toBe('we are stuck');
+  });
 });
 
 describe('expandShorthand', () => {
@@ -45,6 +51,7 @@ describe('stem', () => {
     expect(stem('pass')).toBe('pass');
     expect(stem('changed')).toBe('changed'); // "I changed my email" ≠ "change my email"
     expect(stem('settings')).not.toBe(stem('set'));
+    expect(stem('swallowed')).not.toBe(stem('swallow')); // "swallowed pills" is an emergency, "can't swallow pills" is not
   });
 });
 
@@ -109,6 +116,12 @@ describe('createNormaliser().normalise', () => {
     ['I was un-enrolled', ['blockedx']],
     ['tokn not wrking', ['tokenx', 'brokenx']],
     ['I know my password but not my username', ['haspassword', 'username']],
+    ['the token they gave me isnt doing anything', ['tokenx', 'brokenx']],
+    ['I havent been to the doctor in 3 years', ['awayx', 'awayx']],
+    ['does it matter if my user name has capitals', ['matter', 'username', 'casex']],
+    ['do i have to give an email address to sign up', ['requiredx', 'email', 'enrollx']],
+    ['i need to change my username its my old last name', ['changex', 'username', 'expiredx', 'lastnamex']],
+    ['I got a new phone', ['newdevicex']],
   ])('%s → %j', (text, expected) => {
     expect(normalise(text)).toEqual(expected);
   });
@@ -118,6 +131,17 @@ describe('createNormaliser().normalise', () => {
     expect(normalise('hi, I forgot my password')).toEqual(['forgot', 'password']);
     expect(normalise('help')).toEqual(['helpmenux']);
     expect(normalise('help, I cant log in')).toEqual(['brokenx', 'loginx']);
+  });
+
+  it('reads other services\' accounts as such, so their credential words do not look like ours', () => {
+    expect(normalise('i forgot my wifi password')).toEqual(['forgot', 'othersvcx']);
+    expect(normalise('my facebook account is locked')).toEqual(['othersvcx', 'blockedx']);
+    expect(normalise('forgot my gmail password')).toEqual(['forgot', 'othersvcx', 'nomailbox']);
+    expect(normalise('my gmail doesnt work anymore')).toEqual(['nomailbox']); // the mailbox itself is still ours to talk about
+  });
+
+  it('drops dates and bare numbers from a story', () => {
+    expect(normalise('I saw Dr Patel on March 3rd')).toEqual(['doctor', 'patel']);
   });
 
   it('keeps words (with stop words) for emergency patterns', () => {
