@@ -87,12 +87,16 @@ export interface MainDialogDeps {
  */
 export interface MainOptions {
   entryId?: string;
+  /** With `entryId`: the patient picked a main-menu task, so start its flow at once. */
+  act?: true;
   menu?: 'welcome' | 'cancelled';
 }
 
 /** An offered choice and what it leads to. */
 interface RoutedChoice extends Choice {
   entryId?: string;
+  /** A main-menu task: start its flow at once rather than answer and offer it. */
+  act?: true;
   yesNo?: 'yes' | 'no';
   other?: true;
 }
@@ -118,7 +122,7 @@ export class MainDialog extends ComponentDialog {
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = (step.options ?? {}) as MainOptions;
     if (options.menu) return this.offerMenu(step, options.menu === 'welcome' ? WELCOME(this.deps.practice.name) : CANCELLED);
-    if (options.entryId) return this.answerEntry(step, options.entryId, true);
+    if (options.entryId) return this.answerEntry(step, options.entryId, options.act === true);
 
     const text = step.context.activity.text ?? '';
     const requestId = findRequestId(text);
@@ -181,12 +185,12 @@ export class MainDialog extends ComponentDialog {
       await say(step.context, 'Sure. Please tell me in your own words what you need help with.');
       return step.endDialog();
     }
-    if (chosen?.entryId) return step.replaceDialog(ROUTE, { entryId: chosen.entryId } satisfies MainOptions);
+    if (chosen?.entryId) return step.replaceDialog(ROUTE, { entryId: chosen.entryId, act: chosen.act } satisfies MainOptions);
     return step.replaceDialog(ROUTE, {} satisfies MainOptions);
   }
 
-  /** Answers one entry. `chosen` is true when the patient picked it from a menu (then act at once). */
-  private async answerEntry(step: WaterfallStepContext, id: string, chosen: boolean): Promise<DialogTurnResult> {
+  /** Answers one entry. `act` is true when the patient picked a task from the main menu (then start it at once). */
+  private async answerEntry(step: WaterfallStepContext, id: string, act: boolean): Promise<DialogTurnResult> {
     const entry = this.deps.faq.entry(id);
     if (!entry) return this.notUnderstood(step);
     await this.setMisses(step, 0);
@@ -210,7 +214,7 @@ export class MainDialog extends ComponentDialog {
       }
     }
 
-    if (chosen && entry.action && this.deps.flows[entry.action]) return this.startFlow(step, entry.action, { start: entry.id });
+    if (act && entry.action && this.deps.flows[entry.action]) return this.startFlow(step, entry.action, { start: entry.id });
 
     if (entry.action) {
       await say(step.context, entry.answer);
@@ -264,7 +268,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async offerMenu(step: WaterfallStepContext, text = 'What can I help you with?'): Promise<DialogTurnResult> {
-    const choices: RoutedChoice[] = topTaskChoices().map((c) => ({ label: c.label, value: c.value, entryId: c.entryId }));
+    const choices: RoutedChoice[] = topTaskChoices().map((c) => ({ label: c.label, value: c.value, entryId: c.entryId, act: true }));
     return this.offer(step, { kind: 'choices', choices }, text);
   }
 

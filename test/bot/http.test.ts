@@ -35,11 +35,16 @@ describe('conversation over expectReplies', () => {
   });
 
   it('asks "did you mean" when two entries are close', async () => {
-    const replies = await new Conversation(host).say('token');
+    const c = new Conversation(host);
+    const replies = await c.say('token');
     expect(textOf(replies)).toMatch(/did you mean/i);
     const buttons = buttonsOf(replies);
     expect(buttons.length).toBeGreaterThanOrEqual(3);
     expect(buttons).toContain('Something else');
+    // Picking a candidate answers it and offers its action (a main-menu task would start at once).
+    const picked = await c.say(String(buttons.indexOf("My enrollment token doesn't work") + 1));
+    expect(textOf(picked)).toMatch(/new token/i);
+    expect(buttonsOf(picked)).toEqual(['Yes', 'No']);
   });
 
   it('says honestly when a question is out of scope, and offers a person after two misses', async () => {
