@@ -5,7 +5,7 @@
  * into activities for the channel the patient is on. Typed text always works in place of a button:
  * every choice's `value` is what a button sends, and `matchChoice` accepts the number, the value or the label.
  */
-import { ActivityTypes, CardFactory, MessageFactory, type Activity, type CardAction } from 'botbuilder';
+import { CardFactory, MessageFactory, type Activity, type CardAction } from 'botbuilder';
 
 export interface Choice {
   /** What the button shows (and what an SMS list shows). */
@@ -108,9 +108,4 @@ export function matchChoice<T extends Choice>(text: string, choices: T[]): T | u
   const num = /^(?:option |number |no |reply )?(\d{1,2})$/.exec(t);
   if (num) return choices[Number(num[1]) - 1];
   return choices.find((c) => [c.value, c.label, ...(c.synonyms ?? [])].some((s) => foldTyped(s).replace(/\?/g, '').trim() === t));
-}
-
-/** True for an activity that is a plain message (not typing, not an event). */
-export function isMessage(activity: Partial<Activity>): boolean {
-  return activity.type === ActivityTypes.Message;
 }
