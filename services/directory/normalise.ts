@@ -3,6 +3,8 @@
  * password policy all agree on what "the same username" or "the same last name" means.
  */
 
+import { foldText } from '../crypto';
+
 /** Usernames are case-insensitive: "JSmith01" and " jsmith01 " name the same account. */
 export function normaliseUsername(username: string): string {
   return username.trim().normalize('NFKC').toLowerCase();
@@ -18,9 +20,5 @@ export function normaliseEmail(email: string): string {
  * "alvarez ruiz" and "ALVAREZRUIZ" match, as do "O'Connor" and "OConnor".
  */
 export function foldName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
+  return foldText(name);
 }

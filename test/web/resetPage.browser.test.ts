@@ -3,20 +3,12 @@
  * checklist, no CSP violations, and a successful submit that really changes the stored password.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { startHost, type TestHost } from '../helpers/host';
+import { freePort } from '../helpers/net';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const USERNAME = 'browser-user-1';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 let host: TestHost;
 let browser: Browser;
