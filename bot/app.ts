@@ -108,6 +108,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     serverSecret: config.serverSecret,
     practiceNotifyEmail: config.mail.practiceNotifyEmail,
     isNewQuestion: (text) => isNewQuestion(faq, text),
+    // Serialises security-answer checks per account across conversations and instances.
+    accountLock: new TurnLock(redis, keys, { kind: 'acct', lockMs: 10_000, waitMs: 10_000 }),
   };
   const dialogs = [
     new ContactPracticeDialog(config.practice),
@@ -136,7 +138,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await context.sendActivity(
         `Sorry, something went wrong on our side. Please try again, or call ${config.practice.phone} if it keeps happening.`,
       );
-      await conversationState.delete(context);
     } catch {
       /* the reply itself failed; nothing more to do */
     }

@@ -54,8 +54,14 @@ export class PortalBot extends ActivityHandler {
     const conversationKey = `${context.activity.channelId}/${context.activity.conversation.id}`;
     try {
       await this.deps.turnLock.withLock(conversationKey, async () => {
-        await super.run(context);
-        await this.deps.conversationState.saveChanges(context, false);
+        try {
+          await super.run(context);
+          await this.deps.conversationState.saveChanges(context, false);
+        } catch (err) {
+          // Start this conversation afresh, still under its lock; the adapter's onTurnError tells the patient.
+          await this.deps.conversationState.delete(context).catch(() => undefined);
+          throw err;
+        }
       });
     } catch (err) {
       if (!(err instanceof TurnLockTimeoutError)) throw err;

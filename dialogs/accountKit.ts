@@ -13,6 +13,7 @@ import type { AuditLog } from '../services/audit';
 import type { LimitName, Limits, SecurityQuestionLock } from '../services/limits';
 import type { RequestQueue } from '../services/requests';
 import type { Sealer } from '../services/state/sealer';
+import type { TurnLock } from '../services/state/turnLock';
 import { hmac, sha256 } from '../services/crypto';
 import { SECURITY_QUESTION_POOL } from '../services/directory';
 import { matchChoice, type Choice } from '../bot/render';
@@ -34,6 +35,8 @@ export interface AccountDeps {
   practiceNotifyEmail: string | undefined;
   /** True when text the patient typed at a question is really a new question the FAQ can answer. */
   isNewQuestion(text: string): boolean;
+  /** A per-account lock: one security-answer check at a time per account, whichever instance runs it. */
+  accountLock: Pick<TurnLock, 'withLock'>;
 }
 
 /** Every flow a dialog can hand the conversation to when it ends. */

@@ -102,22 +102,30 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     const accountRef = this.deps.audit.accountRef(username);
     if (matchChoice(answer, [CHOICES.dontRemember])) return step.replaceDialog(OTHER_WAYS_STEPS);
 
-    // Locked meanwhile (by another conversation), or this chat is answering too fast: no answer is checked.
-    if (await this.deps.securityLock.isLocked(username)) return step.replaceDialog(LOCKED);
     if (!(await withinLimits(this.deps, [['perConversation', ref]], { conversationRef: ref, accountRef, flow: 'security-questions' }))) {
       await say(step.context, "Sorry, that's too many attempts for now. Please try again later, or call the practice.");
       return step.endDialog({} satisfies FlowResult);
     }
 
-    if (await this.deps.directory.verifySecurityAnswer(username, index, answer)) {
-      await this.deps.securityLock.reset(username, index);
+    // One check at a time per account (across conversations and instances), and never once it is locked.
+    const verdict = await this.deps.accountLock.withLock(accountRef, async () => {
+      if (await this.deps.securityLock.isLocked(username)) return 'locked' as const;
+      if (await this.deps.directory.verifySecurityAnswer(username, index, answer)) {
+        await this.deps.securityLock.reset(username, index);
+        return 'right' as const;
+      }
+      // "talk to a person", "how do I enroll": a question, not an answer — route it, and count no try.
+      if (this.deps.isNewQuestion(answer)) return 'question' as const;
+      return this.deps.securityLock.recordFailure(username, index);
+    });
+
+    if (verdict === 'locked') return step.replaceDialog(LOCKED);
+    if (verdict === 'question') return step.endDialog({ reroute: true } satisfies FlowResult);
+    if (verdict === 'right') {
       if (index === 0) return step.replaceDialog(QUESTION, { user, index: 1 } satisfies QuestionOptions);
       return showChatResetLink(this.deps, step, username, 'questions');
     }
-
-    // "talk to a person", "how do I enroll": a question, not an answer — route it, and count no try.
-    if (this.deps.isNewQuestion(answer)) return step.endDialog({ reroute: true } satisfies FlowResult);
-    const { triesLeft, locked } = await this.deps.securityLock.recordFailure(username, index);
+    const { triesLeft, locked } = verdict;
     await this.deps.audit.record({ type: 'security-answer-failed', accountRef, conversationRef: ref, detail: { question: index + 1, triesLeft } });
     if (locked) {
       await this.deps.audit.record({ type: 'security-path-locked', accountRef, conversationRef: ref });

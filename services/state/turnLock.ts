@@ -23,6 +23,8 @@ export class TurnLockTimeoutError extends Error {
 }
 
 export interface TurnLockOptions {
+  /** What the locks serialise, and the hash-tag kind of their keys (default `conv`: turns of a conversation). */
+  kind?: string;
   /** How long a held lock lives before Redis frees it (crash safety). */
   lockMs: number;
   /** How long a turn waits for the lock before giving up. */
@@ -36,9 +38,9 @@ export class TurnLock {
     private readonly options: TurnLockOptions,
   ) {}
 
-  /** Runs `fn` while holding the conversation's lock. */
-  async withLock<T>(conversationKey: string, fn: () => Promise<T>): Promise<T> {
-    const key = this.keys.tagged('conv', conversationKey, 'lock');
+  /** Runs `fn` while holding the lock of `id` (a conversation, or an account for `kind: 'acct'`). */
+  async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const key = this.keys.tagged(this.options.kind ?? 'conv', id, 'lock');
     const owner = randomBytes(12).toString('base64url');
     const deadline = Date.now() + this.options.waitMs;
     let delay = 5;
