@@ -9,6 +9,7 @@ import { startTestSmtp, type ParsedMail, type TestSmtp } from '../helpers/smtp';
 import { runAdmin, type AdminServices } from '../../services/admin/cli';
 import { SECURITY_QUESTION_POOL } from '../../services/directory';
 import { accountLimitKey } from '../../dialogs/accountKit';
+import { sha256 } from '../../services/crypto';
 
 const PUBLIC_BASE = 'https://help.lakeside.test';
 const NOTIFY = 'frontdesk@lakeside.test';
@@ -93,6 +94,10 @@ describe('username recovery', () => {
     const since = smtp.messages.length;
     const reply = textOf(await c.say('nobody-here@example.com'));
     expect(reply).toMatch(/If that address is on an account, we've sent the username/);
+    // Decided before the reply: recorded as no match, and nothing was queued for this conversation.
+    const ref = sha256(`webchat/${c.id}`).slice(0, 16);
+    const events = (await host.app.services.audit.tail(500)).filter((e) => e.conversationRef === ref);
+    expect(events.map((e) => e.type)).toEqual(['username-recovery-no-match']);
     await sleep(1500);
     expect(smtp.messages.slice(since).filter(mailTo('nobody-here@example.com'))).toHaveLength(0);
   });
