@@ -45,10 +45,21 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * The KB behind the dialogs. A turn asks about the same text more than once (emergency check, routing,
+ * "is this a new question?"), so the last decision is remembered: decide() is pure for a given text.
+ */
 export function createFaqService(kb: KnowledgeBase): FaqService {
   const matcher = createMatcher(kb);
   const byId = new Map(kb.entries.map((e) => [e.id, e]));
-  return { decide: (text) => matcher.decide(text), entry: (id) => byId.get(id) };
+  let last: { text: string; decision: ReturnType<FaqService['decide']> } | undefined;
+  return {
+    decide: (text) => {
+      if (last?.text !== text) last = { text, decision: matcher.decide(text) };
+      return last.decision;
+    },
+    entry: (id) => byId.get(id),
+  };
 }
 
 export interface AppOptions {

@@ -24,7 +24,6 @@ export interface PortalBotDeps {
 const CANCEL = /^(cancel|start over|restart|stop|quit|exit|never ?mind|forget it|main menu|menu|go back to (the )?(start|menu))$/;
 const HELP = /^(help|\?|what can you do|options)$/;
 
-
 export class PortalBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
 
