@@ -65,6 +65,19 @@ const EMAIL = 'email|email_address|e_mail|mail|mail_address|email_account|email_
 /** The concept rules, most specific first. See `PhraseRule` for the syntax. */
 export const PHRASE_RULES: readonly PhraseRule[] = [
   // --- things that must win over the general rules below -------------------------------------------------------
+  // "hello? anyone there": a greeting checking someone is listening, not a request for staff.
+  { pattern: 'hi|hello|hey|hiya|helo|good_morning|good_afternoon|good_evening ~2 anyone_there|anybody_there|someone_there|somebody_there|is_anyone_there|is_anybody_there|is_someone_there|you_there|are_you_there|anyone_here|anybody_home', emit: 'greetx' },
+  // An apology for one's English ("sorry my english is not good") is not a problem with the portal.
+  { pattern: 'english|language|grammar|spelling|typing ~2 not_good|not_so_good|not_very_good|not_great|not_perfect|no_good|is_bad|so_bad|very_bad|bad|poor|broken|not_my_first_language|is_not_my_first_language|isnt_my_first_language|my_second_language', emit: 'sorry' },
+  { pattern: 'bad|poor|broken ~ english|grammar|spelling', emit: 'sorry' },
+  // "I sent my enrollment request and nothing happened / haven't heard back": waiting for the practice's approval.
+  { pattern: 'signup|sign_up|signed_up|registration|register|registered|enrollment|enrolment|enroll|enrolled|join|portal ~2 request|requested|application|form ~4 nothing_happen|nothing_happens|nothing_happened|no_response|no_answer|no_reply|no_word|heard_nothing|havent_heard|not_heard|never_heard|didnt_hear|still_nothing|no_approval|no_confirmation', emit: 'enrollx pendingx' },
+  // "I didn't get the reset link in my email": the password-reset email, not the email address itself.
+  { pattern: 'didnt|never|havent|not|dont|wasnt|hasnt|no|cant_find ~ get|getting|receive|receiving|got|recieve|see ~ reset_link|reset_email|reset_password_link|reset_password_email|password_reset_link|password_reset_email|password_link|password_email|reset_mail|password_reset|reset', emit: 'notreceived email reset password' },
+  { pattern: 'no_reset_email|no_reset_link|no_reset_mail|no_password_reset_email|no_password_reset_link|no_reset_password_email|no_reset_password_link|no_email_to_reset|no_link_to_reset', emit: 'notreceived email reset password' },
+  // "what sort of stuff can you help me with": asking what the bot is for.
+  { pattern: 'what|which ~ sort_of|kind_of|kinds_of|sorts_of|type_of|types_of ~ thing|things|stuff|question|questions|topic|topics|issue|issues|problem|problems|help ~2 can_you|could_you|do_you|you_can|can_u|are_you_able|can_i_ask|can_i_get|can_this|does_this|you_help|you_handle|you_answer', emit: 'helpmenux' },
+  { pattern: 'what_else_can_you|what_all_can_you|what_can_you_assist|how_can_you_assist|what_do_you_assist|what_are_you_able_to|what_can_you_help_me_with|what_can_you_help_with|what_things_can_you|what_stuff_can_you|how_can_you_help_me|how_are_you_able_to_help|what_do_you_know_about', emit: 'helpmenux' },
   { pattern: 'forget_it|forget_about_it|forget_this|forget_that|never_mind|nevermind|start_over|start_again|restart|start_from_scratch|go_back|cancel_this|cancel_that|quit|abort|exit|stop_this|stop_that|scratch_that', emit: 'cancelx' },
   { pattern: 'phone_number|cell_number|mobile_number|phone_no|telephone_number|home_phone', emit: 'phonenumber' },
   { pattern: 'zip_code|postal_code|area_code|billing_code|procedure_code|diagnosis_code|icd_code|cpt_code', emit: 'zipcode' },
@@ -170,6 +183,8 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   { pattern: 'cant|cannot|unable_to|couldnt|not_able_to|cant_seem_to|still_cant ~ get_access|gain_access|access|get_into|get_in|get_on|log_in|login|log_into|sign_in|sign_into|logon|log_on|sign_on', emit: 'brokenx loginx' },
   { pattern: 'want_access|request_access|requesting_access|gain_access|get_access|need_access|like_access|apply_for_access|access_request|sign_up_for_access|want_to_get_on|need_to_get_on|want_to_use|need_to_use|like_to_use|start_using', emit: 'enrollx loginx' },
   { pattern: 'never_used|never_use|never_been_on|never_signed_up|never_logged_in|never_logged_on|never_registered|never_had_an_account|never_had_a_portal|first_time|new_to|new_patient|brand_new', emit: 'newuserx' },
+  // "It says incorrect credentials": the log-in details as a whole.
+  { pattern: 'login_credentials|login_credential|login_details|login_detail|credentials|credential', emit: 'loginx' },
   { pattern: 'log_in|login|log_into|log_onto|log_on|logon|sign_in|signin|sign_into|sign_on|signon|get_in|get_into|get_on|getting_in|access|acces|acess|login_in|log|logon_to', emit: 'loginx' },
 
   // "how do I get back on": regaining access (the cause, "unenrolled" or "forgot my password", says which entry).

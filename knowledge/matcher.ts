@@ -80,6 +80,9 @@ const UNKNOWN_WEIGHT_SINGLE = 1.5;
 const OUT_OF_SCOPE_WEIGHT = 2;
 /** Score multiplier when out-of-scope words appear without an account anchor. */
 const OUT_OF_SCOPE_PENALTY = 0.4;
+/** A bare problem word next to only unknown words (see `isLoneProblem`): score multiplier. */
+const LONE_PROBLEM = 'brokenx';
+const LONE_PROBLEM_PENALTY = 0.5;
 /** Keyword phrases are terse, so a keyword hit is trusted slightly less than a full question. */
 const KEYWORD_TRUST = 0.95;
 /** Share of the blended score that comes from fuse.js (the rest is concept scoring). */
@@ -167,7 +170,7 @@ const PORTAL_CONTEXT = new Set(['portalx', 'officex', 'enrollx', 'tokenx', 'rese
  * messages (knowledge/eval/portal-eval.jsonl plus the shared dev sample), where "correct" means the top entry was
  * the expected one. Refit when the scoring changes: `npx tsx knowledge/tools/calibrate.ts <labelled .jsonl files>`.
  */
-export const CALIBRATION = { a: 7.76, b: 2.11, c: -3.31 };
+export const CALIBRATION = { a: 7.71, b: 2.11, c: -3.31 };
 
 interface IndexedText {
   entry: number;
@@ -320,6 +323,16 @@ function isAnchored(tokens: readonly string[]): boolean {
 }
 
 /**
+ * True when the message's only known concept is a bare "something is wrong" (`brokenx`) and the rest are words the
+ * KB has never seen ("my EOB is wrong", "grandpa isn't responding"): the problem is with something we know nothing
+ * about. "It's not working" (nothing unknown) and "it says invalid credentials" (a known word) are unaffected.
+ */
+function isLoneProblem(index: Index, tokens: readonly string[], outOfScopeWords: ReadonlySet<string>): boolean {
+  const known = tokens.filter((t) => index.weight.has(t) && !outOfScopeWords.has(t));
+  return known.length === 1 && known[0] === LONE_PROBLEM && tokens.some((t) => !index.weight.has(t) && !outOfScopeWords.has(t));
+}
+
+/**
  * Concept score of every entry: for each question, coverage of the question (recall) and of the message
  * (precision), IDF-weighted, combined geometrically so both must be decent; the entry keeps its best question.
  */
@@ -403,7 +416,7 @@ interface Scored {
 function scoreAll(index: Index, tokens: string[]): { scored: Scored[]; topics: string[]; anchored: boolean } {
   const { topics, words } = findOutOfScope(tokens, index.outOfScope);
   const anchored = isAnchored(tokens);
-  const penalty = topics.length > 0 && !anchored ? OUT_OF_SCOPE_PENALTY : 1;
+  const penalty = (topics.length > 0 && !anchored ? OUT_OF_SCOPE_PENALTY : 1) * (isLoneProblem(index, tokens, words) ? LONE_PROBLEM_PENALTY : 1);
   const { scores: concept, best } = conceptScores(index, tokens, words);
   const fuzzy = fuseScores(index, tokens);
   const raws = index.entries.map((_, i) => penalty * ((1 - FUSE_SHARE) * concept[i] + FUSE_SHARE * fuzzy[i] * Math.min(1, concept[i] * 2)));

@@ -25,6 +25,12 @@ describe('confident answers', () => {
     ['good morning', 'greeting'],
     ['what can you do', 'help'],
     ['never mind', 'cancel'],
+    ['what sort of things can you do', 'help'],
+    ['i didnt get the reset link in my email', 'reset-password'],
+    ['it says incorrect credentials', 'reset-password'],
+    ['hello? anybody there', 'greeting'],
+    ['i want to open account on the portal. sorry my english is not good', 'enroll'],
+    ['sent my registration request last month and nothing happened', 'enroll'],
   ])('%s → %s', (text, id) => {
     const d = decide(text);
     expect(d).toMatchObject({ type: 'answer', id });
@@ -93,6 +99,8 @@ describe('none', () => {
     'is the office blocked off for the holiday',
     "what's the capital of france",
     'can i see my husbands account',
+    'my EOB is wrong',
+    'my explanation of benefits doesnt look right',
     'asdfghjkl',
     '',
   ])('%j → none', (text) => {
@@ -111,6 +119,8 @@ describe('emergencies', () => {
     'the bleeding wont stop',
     'my husband is having a stroke',
     'my son swallowed a bunch of pills',
+    'my mother is not responding to me',
+    'my son fell and hit his head',
   ])('%j → emergency', (text) => {
     expect(decide(text)).toEqual({ type: 'emergency', id: 'emergency', candidates: [{ id: 'emergency', title: 'Emergency', confidence: 1 }] });
   });
@@ -118,6 +128,7 @@ describe('emergencies', () => {
   it('does not fire on history or everyday medicine talk', () => {
     expect(decide('I had a stroke two years ago and now I forgot my portal password').type).not.toBe('emergency');
     expect(decide("I can't swallow pills, is there a liquid version").type).not.toBe('emergency');
+    expect(decide('the website is not responding').type).not.toBe('emergency');
   });
 
   it('is checked before anything else', () => {
