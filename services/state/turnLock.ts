@@ -4,11 +4,16 @@
  * `BotState.saveChanges` writes with eTag `*` (last writer wins), so two messages of one conversation
  * processed at once could lose or repeat a dialog step. Holding a short Redis lock for the whole turn
  * (load state → run dialogs → save state) makes turns of one conversation run one after another, while
- * different conversations still run in parallel. The lock has a timeout so a crashed instance cannot
- * block a conversation for longer than `lockMs`.
+ * different conversations still run in parallel. The lock is kept alive while its turn runs and has a
+ * timeout, so a crashed instance cannot block a conversation for longer than `lockMs`.
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisClient, Keys } from '../redis';
+
+const EXTEND_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
 
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -51,9 +56,14 @@ export class TurnLock {
       await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
       delay = Math.min(delay * 2, 100);
     }
+    // While the work runs, keep the lock alive; if this process dies, it still lapses after lockMs.
+    const heartbeat = setInterval(() => {
+      this.redis.eval(EXTEND_SCRIPT, 1, key, owner, String(this.options.lockMs)).catch(() => undefined);
+    }, Math.max(100, Math.floor(this.options.lockMs / 3)));
     try {
       return await fn();
     } finally {
+      clearInterval(heartbeat);
       await this.redis.eval(RELEASE_SCRIPT, 1, key, owner).catch(() => undefined);
     }
   }

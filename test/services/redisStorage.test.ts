@@ -82,4 +82,20 @@ describe('RedisStorage (real Redis)', () => {
     for (let i = 0; i < order.length; i += 2) expect(order[i].split(':')[0]).toBe(order[i + 1].split(':')[0]);
     expect(await redis.exists(keys.tagged('conv', 'conv-x', 'lock'))).toBe(0);
   });
+
+  it('keeps the lock alive through work longer than its lifetime', async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 300, waitMs: 3000 });
+    const order: string[] = [];
+    const slow = lock.withLock('conv-slow', async () => {
+      order.push('slow:start');
+      await new Promise((r) => setTimeout(r, 1000));
+      order.push('slow:end');
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const next = lock.withLock('conv-slow', async () => {
+      order.push('next');
+    });
+    await Promise.all([slow, next]);
+    expect(order).toEqual(['slow:start', 'slow:end', 'next']);
+  });
 });
