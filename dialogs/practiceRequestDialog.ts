@@ -8,7 +8,7 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { RequestValidationError, type RequestKind } from '../services/requests';
 import { conversationRef, unreadable, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
-import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 
 export const PRACTICE_REQUEST_DIALOG = 'practiceRequestDialog';
 const STEPS = `${PRACTICE_REQUEST_DIALOG}.steps`;
@@ -77,7 +77,7 @@ export class PracticeRequestDialog extends ComponentDialog {
       step,
       'dob',
       { text: 'What is your date of birth? Please type it as mm/dd/yyyy.' },
-      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 01/31/1985.",
+      RETRY.dob,
     );
   }
 

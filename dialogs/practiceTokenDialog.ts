@@ -17,7 +17,7 @@ import {
   type AccountDeps,
   type Menu,
 } from './accountKit';
-import { askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY } from './prompts';
 
 export const PRACTICE_TOKEN_DIALOG = 'practiceTokenDialog';
 const STEPS = `${PRACTICE_TOKEN_DIALOG}.steps`;
@@ -44,7 +44,7 @@ export class PracticeTokenDialog extends ComponentDialog {
       step,
       'username',
       { text: 'To use the password reset token from the practice, first type your portal username.' },
-      'Usernames are 6 to 50 characters with no spaces. Please type yours.',
+      RETRY.username,
     );
   }
 

@@ -3,7 +3,7 @@
  * whatever they type next. All prompts are free-text prompts: buttons only send text, so typed text,
  * a number (SMS) and a button press all arrive the same way and each step decides what it means.
  */
-import type { TurnContext } from 'botbuilder';
+import type { Activity, TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { TextPrompt, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { foldTyped, matchChoice, renderReply, type BotReply, type Choice } from '../bot/render';
@@ -24,11 +24,16 @@ export async function say(context: TurnContext, reply: BotReply | string): Promi
 
 /** Sends a reply and waits for the patient's next message, which becomes `step.result` (a string). */
 export async function ask(step: WaterfallStepContext, reply: BotReply | string): Promise<DialogTurnResult> {
-  const r = typeof reply === 'string' ? { text: reply } : reply;
-  const activities = renderReply(step.context.activity.channelId, r);
+  const prompt = await sendAllButLast(step, typeof reply === 'string' ? { text: reply } : reply);
+  return step.prompt(TEXT_PROMPT, { prompt, retryPrompt: prompt });
+}
+
+/** Renders a reply, sends all but its last part (a long SMS), and returns the last part to prompt with. */
+async function sendAllButLast(step: WaterfallStepContext, reply: BotReply): Promise<Partial<Activity> | undefined> {
+  const activities = renderReply(step.context.activity.channelId, reply);
   const last = activities.pop();
   if (activities.length) await step.context.sendActivities(activities);
-  return step.prompt(TEXT_PROMPT, { prompt: last, retryPrompt: last });
+  return last;
 }
 
 export const YES_NO: Choice[] = [
@@ -53,6 +58,12 @@ export function recogniseYesNo(text: unknown): 'yes' | 'no' | undefined {
   if (NO_WORDS.has(first)) return 'no';
   return undefined;
 }
+
+/** Re-ask wording shared by every dialog that asks for the same kind of answer. */
+export const RETRY = {
+  username: 'Usernames are 6 to 50 characters with no spaces. Please type yours.',
+  dob: "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 01/31/1985.",
+};
 
 /** What a validated prompt expects; anything else is re-asked (up to three times). */
 export type Expect = 'email' | 'dob' | 'username' | 'login' | 'name' | 'contact' | 'token';
@@ -133,11 +144,9 @@ export async function askFor(
   retry: string,
 ): Promise<DialogTurnResult> {
   const choices = reply.choices ?? [];
-  const activities = renderReply(step.context.activity.channelId, reply);
-  const last = activities.pop();
-  if (activities.length) await step.context.sendActivities(activities);
-  const [retryActivity] = renderReply(step.context.activity.channelId, { text: retry, choices });
-  return step.prompt(VALIDATED_PROMPT, { prompt: last, retryPrompt: retryActivity, validations: { expect, choices } satisfies Validations });
+  const prompt = await sendAllButLast(step, reply);
+  const [retryPrompt] = renderReply(step.context.activity.channelId, { text: retry, choices });
+  return step.prompt(VALIDATED_PROMPT, { prompt, retryPrompt, validations: { expect, choices } satisfies Validations });
 }
 
 /**

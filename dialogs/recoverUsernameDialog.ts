@@ -7,7 +7,7 @@
  */
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { accountLimitKey, CHOICES, conversationRef, UNIFORM, unreadable, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
-import { askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 import type { AccountMatch } from '../services/directory';
 import type { TurnContext } from 'botbuilder';
 
@@ -97,7 +97,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
       step,
       'dob',
       { text: 'And your date of birth? Please type it as mm/dd/yyyy.' },
-      "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 01/31/1985.",
+      RETRY.dob,
     );
   }
 

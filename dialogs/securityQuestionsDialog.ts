@@ -22,7 +22,7 @@ import {
   type Menu,
 } from './accountKit';
 import { matchChoice } from '../bot/render';
-import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, say } from './prompts';
+import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 
 export const SECURITY_QUESTIONS_DIALOG = 'securityQuestionsDialog';
 const START = `${SECURITY_QUESTIONS_DIALOG}.start`;
@@ -74,7 +74,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
       step,
       'username',
       { text: "Let's check your security questions. What is your portal username?", choices: [CHOICES.forgotUsername] },
-      'Usernames are 6 to 50 characters with no spaces. Please type yours.',
+      RETRY.username,
     );
   }
 

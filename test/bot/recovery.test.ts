@@ -68,6 +68,14 @@ async function submitReset(token: string, password: string, confirm = password):
   return { status: res.status, html: await res.text(), headers: res.headers };
 }
 
+/** Runs an admin CLI command in-process against the host's own services (mail goes through its outbox). */
+async function admin(argv: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const services: AdminServices = { ...host.app.services, sendMail: (m) => host.app.services.mailer.send(m as never) };
+  const code = await runAdmin(argv, services, { out: (l) => lines.push(l), err: () => undefined, readStdin: async () => '' });
+  return { code, lines };
+}
+
 /** Starts a flow the way a patient does: ask, then accept the offer. */
 async function startFlow(c: Conversation, question: string): Promise<string> {
   const offer = await c.say(question);
@@ -345,10 +353,9 @@ describe('password reset by security questions', () => {
 
 describe('password reset by practice token', () => {
   it('turns a valid username + practice token into a one-time link, once', async () => {
-    const io = { lines: [] as string[], out(l: string) { this.lines.push(l); }, err() {}, readStdin: async () => '' };
-    const adminServices: AdminServices = { ...host.app.services, sendMail: (m) => host.app.services.mailer.send(m as never) };
-    expect(await runAdmin(['tokens:issue-reset', 'bobchen52'], adminServices, io)).toBe(0);
-    const practiceToken = io.lines[io.lines.length - 1];
+    const issued = await admin(['tokens:issue-reset', 'bobchen52']);
+    expect(issued.code).toBe(0);
+    const practiceToken = issued.lines[issued.lines.length - 1];
     await host.app.services.directory.setStatus('bobchen52', 'active');
 
     const bad = new Conversation(host);
@@ -410,9 +417,7 @@ describe('practice requests', () => {
 
     expect(textOf(await new Conversation(host).say(`what's the status of ${requestId.toLowerCase()}`))).toMatch(/is open/);
 
-    const io = { lines: [] as string[], out(l: string) { this.lines.push(l); }, err() {}, readStdin: async () => '' };
-    const adminServices: AdminServices = { ...host.app.services, sendMail: (m) => host.app.services.mailer.send(m as never) };
-    expect(await runAdmin(['requests:resolve', requestId, '--patient', 'P-1005'], adminServices, io)).toBe(0);
+    expect((await admin(['requests:resolve', requestId, '--patient', 'P-1005'])).code).toBe(0);
     const tokenMail = await smtp.waitFor(mailTo('linh.nguyen@example.com', since));
     const enrollment = /[2-9A-Z]{12}/.exec(tokenMail.text ?? '')?.[0] ?? '';
     expect(await host.app.services.tokens.checkEnrollmentToken(enrollment)).toEqual({ patientId: 'P-1005' });
