@@ -2,7 +2,6 @@
  * Builds the whole bot host from configuration: Redis, state, knowledge base, dialogs, adapter and
  * HTTP routes. Everything is constructed here once and passed in; nothing else creates services.
  */
-import path from 'node:path';
 import type { Server } from 'restify';
 import {
   CloudAdapter,
@@ -16,7 +15,7 @@ import type { Logger } from '../services/logger';
 import { createRedis, Keys, type RedisClient } from '../services/redis';
 import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
-import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/schema';
+import { DEFAULT_KB_FILE, loadKnowledgeBase, placeholdersFromConfig, type KnowledgeBase } from '../knowledge/schema';
 import { createMatcher } from '../knowledge/matcher';
 import { MainDialog, type FaqService, type FlowRegistry, type SessionState } from '../dialogs/mainDialog';
 import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
@@ -31,8 +30,6 @@ import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from '../dialogs/requestSt
 import { PortalBot } from './portalBot';
 import { createServer } from './server';
 import { ResetPage } from './resetPage';
-
-export const KB_FILE = path.join(__dirname, '..', 'knowledge', 'faq.json');
 
 export interface App {
   server: Server;
@@ -97,11 +94,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const { redis, embedded } = options.redis ? { redis: options.redis, embedded: false } : createRedis({ url: config.redisUrl, logger });
   const keys = new Keys(config.keyPrefix);
 
-  const kb = loadKnowledgeBase(KB_FILE, {
-    practiceName: config.practice.name,
-    practicePhone: config.practice.phone,
-    practiceHours: config.practice.hours.text,
-  });
+  const kb = loadKnowledgeBase(DEFAULT_KB_FILE, placeholdersFromConfig(config));
   const faq = createFaqService(kb);
 
   const storage = new RedisStorage(redis, keys, { ttlSeconds: config.stateTtlSeconds });
