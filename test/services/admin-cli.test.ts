@@ -8,7 +8,7 @@ import { RedisPortalDirectory } from '../../services/directory';
 import { createLogger } from '../../services/logger';
 import { RedisRequestQueue } from '../../services/requests';
 import { RedisTokenService } from '../../services/tokens';
-import { createTestRedis, TEST_REDIS_URL, type TestRedis } from './redis-helper';
+import { createTestRedis, type TestRedis } from '../helpers/redis';
 
 const ROOT = path.join(__dirname, '../..');
 const DEMO = path.join(ROOT, 'test/fixtures/demo-accounts.json');
@@ -281,7 +281,7 @@ describe('admin CLI (real process: npm run --silent admin)', () => {
   });
 
   test('import, issue a token, check a password and resolve a request against real Redis, then exit', async () => {
-    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: t.prefix, SERVER_SECRET: 'z'.repeat(40) };
+    const env = { REDIS_URL: t.url, REDIS_KEY_PREFIX: t.prefix, SERVER_SECRET: 'z'.repeat(40) };
     expect((await exec(['accounts:import', DEMO], env)).code).toBe(0);
     const issued = await exec(['tokens:issue-reset', 'salvarez85'], env);
     expect(issued.code).toBe(0);

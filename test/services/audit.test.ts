@@ -1,6 +1,6 @@
 import { accountRefFor, AUDIT_TYPES, RedisAuditLog } from '../../services/audit';
 import { createLogger } from '../../services/logger';
-import { createTestRedis, type TestRedis } from './redis-helper';
+import { createTestRedis, type TestRedis } from '../helpers/redis';
 
 describe('RedisAuditLog', () => {
   let t: TestRedis;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AccountNotFoundError, ImportError, PasswordPolicyError, RedisPortalDirectory, type ImportFile } from '../../services/directory';
 import { Keys } from '../../services/redis';
-import { createTestRedis, deleteKeysWithPrefix, testPrefix, type TestRedis } from './redis-helper';
+import { createTestRedis, deletePrefix, uniquePrefix, type TestRedis } from '../helpers/redis';
 
 const q = (a: string, b: string) =>
   [
@@ -236,7 +236,7 @@ describe('RedisPortalDirectory', () => {
   });
 
   test('the demo fixture is valid and imports', async () => {
-    const prefix = testPrefix('demo');
+    const prefix = uniquePrefix('demo');
     const d = new RedisPortalDirectory({ redis: t.redis, keys: new Keys(prefix) });
     try {
       const file = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/demo-accounts.json'), 'utf8'));
@@ -248,7 +248,7 @@ describe('RedisPortalDirectory', () => {
       expect((await d.findByVerifiedEmail('robert.chen@example.org'))?.account.status).toBe('unenrolled');
       expect(await d.getAccountForPatient('P-1005')).toBeNull();
     } finally {
-      await deleteKeysWithPrefix(t.redis, prefix);
+      await deletePrefix(t.redis, prefix);
     }
   });
 });

@@ -7,7 +7,7 @@ import { RedisPortalDirectory } from '../../services/directory';
 import { createLogger } from '../../services/logger';
 import { RedisRequestQueue } from '../../services/requests';
 import { RedisTokenService } from '../../services/tokens';
-import { createTestRedis, type TestRedis } from './redis-helper';
+import { createTestRedis, type TestRedis } from '../helpers/redis';
 
 describe('service logs carry no PHI', () => {
   let t: TestRedis;

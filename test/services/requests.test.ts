@@ -1,5 +1,5 @@
 import { parseRequestId, RedisRequestQueue, RequestValidationError, type NewPracticeRequest } from '../../services/requests';
-import { createTestRedis, type TestRedis } from './redis-helper';
+import { createTestRedis, type TestRedis } from '../helpers/redis';
 
 const sample = (over: Partial<NewPracticeRequest> = {}): NewPracticeRequest => ({
   kind: 'token-renewal',
