@@ -41,8 +41,6 @@ export interface LimitRule {
 export interface Limits {
   /** True when allowed (and counted); false when over the limit. */
   consume(name: LimitName, key: string): Promise<boolean>;
-  /** Forgets the count for a key (e.g. after staff help a patient). */
-  reset(name: LimitName, key: string): Promise<void>;
   readonly rules: Readonly<Record<LimitName, LimitRule>>;
 }
 
@@ -95,9 +93,6 @@ export function createLimits(redis: RedisClient, keys: Keys, limits: Config['lim
         if (err instanceof RateLimiterRes) return false;
         throw err;
       }
-    },
-    async reset(name, key) {
-      await limiterFor(name).delete(hashed(name, key));
     },
   };
 }

@@ -35,9 +35,7 @@ export interface TokenService {
    * The caller builds the URL: `${publicBaseUrl}/reset?token=${encodeURIComponent(token)}`.
    */
   issueResetLink(username: string, opts: { ttlSeconds: number; via: ResetVia }): Promise<{ token: string }>;
-  /** The account a link is for, if it is valid, unexpired, unused and not revoked. Does not consume it. */
-  peekResetLink(token: string): Promise<{ username: string } | null>;
-  /** Like `peekResetLink`, but tells why a link does not work. */
+  /** Whether a link works (`valid`) and, if not, why; for `valid`, the account it is for. Does not consume it. */
   inspectResetLink(token: string): Promise<ResetLinkInfo>;
   /** Consumes a link atomically: of two simultaneous submits, exactly one gets the username. */
   consumeResetLink(token: string): Promise<{ username: string } | null>;
@@ -47,8 +45,6 @@ export interface TokenService {
   issuePracticeResetToken(username: string, opts?: { ttlSeconds?: number }): Promise<string>;
   /** Single use; constant-time comparison; spaces, dashes and case in the typed token are ignored. */
   redeemPracticeResetToken(username: string, token: string): Promise<boolean>;
-  /** Removes the account's practice reset token, if any. */
-  revokePracticeResetToken(username: string): Promise<void>;
   /** An enrollment token for a patient (12 characters, unambiguous alphabet); revokes the patient's earlier one. */
   issueEnrollmentToken(patientId: string, opts?: { ttlSeconds?: number }): Promise<string>;
   /** The patient a live enrollment token belongs to. */
@@ -161,11 +157,6 @@ export class RedisTokenService implements TokenService {
     return { state: 'valid', ...base };
   }
 
-  async peekResetLink(token: string): Promise<{ username: string } | null> {
-    const info = await this.inspectResetLink(token);
-    return info.state === 'valid' && info.username ? { username: info.username } : null;
-  }
-
   async consumeResetLink(token: string): Promise<{ username: string } | null> {
     if (!token || token.length > 200) return null;
     const digest = sha256(token);
@@ -210,10 +201,6 @@ export class RedisTokenService implements TokenService {
     const digest = sha256(typed);
     if (!stored || !constantTimeEqualHex(stored, digest)) return false;
     return Number(await this.redis.eval(REDEEM_PRACTICE, 1, key, digest, String(this.now()))) === 1;
-  }
-
-  async revokePracticeResetToken(username: string): Promise<void> {
-    await this.redis.del(this.practiceKey(username));
   }
 
   async issueEnrollmentToken(patientId: string, opts: { ttlSeconds?: number } = {}): Promise<string> {
