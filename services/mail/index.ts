@@ -50,6 +50,11 @@ export interface Mailer {
   start(): Promise<void>;
   /** Stops the worker, letting an in-flight delivery finish. */
   close(): Promise<void>;
+  /**
+   * Resolves once nothing is queued, waiting for a retry or being delivered (rejects after `timeoutMs`,
+   * default 10 s). A test hook: "no (further) mail was sent" is only meaningful once the outbox settled.
+   */
+  whenIdle(timeoutMs?: number): Promise<void>;
 }
 
 export interface MailerDeps {
@@ -132,9 +137,9 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
   }
 
   const sealer = createSealer(config.serverSecret);
-  /** The recipient and data of a job (sealed in Redis; plain in older jobs). */
+  /** The recipient and data of a job (always sealed in Redis). */
   function unseal(job: OutboxJob): { to: string; data: Record<string, string> } {
-    if (!job.sealed) return { to: job.to, data: job.data };
+    if (!job.sealed) throw new PermanentMailError('mail job has no sealed recipient and data');
     const opened = sealer.open(job.sealed);
     if (opened === null) throw new PermanentMailError('mail job was sealed with another SERVER_SECRET');
     return JSON.parse(opened) as { to: string; data: Record<string, string> };
@@ -190,7 +195,7 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
       const jobId = outboxJobId(idempotencyKey);
       const queued = async () => {
         if ((await redis.exists(sentKey(jobId))) === 1) return false;
-        await outbox.add(jobId, { to: '', template, data: {}, sealed: sealer.seal(JSON.stringify({ to, data })) });
+        await outbox.add(jobId, { template, sealed: sealer.seal(JSON.stringify({ to, data })) });
         return true;
       };
       const added = await withTimeout(queued(), enqueueTimeoutMs, 'queueing the mail');
@@ -204,6 +209,9 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
       started = true;
       await outbox.start(deliver);
       logger.info({ transport: transport.kind, outbox: embedded ? 'memory' : 'bullmq' }, 'mail worker started');
+    },
+    whenIdle(timeoutMs) {
+      return outbox.whenIdle(timeoutMs);
     },
     async close() {
       await outbox.close();

@@ -27,21 +27,19 @@ import type { TemplateName } from './templates';
 
 /**
  * A queued mail. The recipient and data (an address, a username, a reset link) are PHI or secrets, so
- * they travel sealed (`sealed`, AES-GCM keyed from SERVER_SECRET); `to` and `data` stay empty in Redis.
+ * they travel sealed (`sealed`, AES-GCM keyed from SERVER_SECRET) and never appear in Redis in plain text.
  */
 export interface OutboxJob {
-  to: string;
   template: TemplateName;
-  data: Record<string, string>;
-  /** `{to, data}` sealed with the server secret. */
+  /** `{to, data}` sealed with the server secret; dropped once the mail went out. */
   sealed?: string;
-  /** Set once the mail went out, when recipient and data are wiped from the stored job. */
+  /** Set once the mail went out, when the sealed recipient and data are wiped from the stored job. */
   delivered?: true;
 }
 
-/** What a delivered job keeps in Redis: no recipient, no data. */
+/** What a delivered job keeps in Redis: the template name only. */
 export function scrubbed(job: OutboxJob): OutboxJob {
-  return { to: '', template: job.template, data: {}, delivered: true };
+  return { template: job.template, delivered: true };
 }
 
 export interface RetryPolicy {
@@ -78,6 +76,20 @@ export interface Outbox {
   start(deliver: Deliver): Promise<void>;
   /** Stops taking jobs and waits for in-flight deliveries to finish. */
   close(): Promise<void>;
+  /**
+   * Resolves once no job is waiting, retrying (delayed) or being delivered; rejects after `timeoutMs`.
+   * For tests ("no mail was sent" is only meaningful once the outbox has settled); not used in production.
+   */
+  whenIdle(timeoutMs?: number): Promise<void>;
+}
+
+/** Polls `isIdle` until it is true; rejects after `timeoutMs` with `describe()` in the message. */
+async function pollUntilIdle(isIdle: () => Promise<boolean> | boolean, timeoutMs: number, describe: () => Promise<string> | string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await isIdle())) {
+    if (Date.now() >= deadline) throw new Error(`mail outbox still busy after ${timeoutMs} ms: ${await describe()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Queue name; the `{…}` hash tag keeps all of BullMQ's keys on one Redis Cluster slot. */
@@ -164,11 +176,22 @@ export class BullOutbox implements Outbox {
       await this.queue.close();
       return true;
     })();
-    const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS));
-    if (!(await Promise.race([graceful, timedOut]))) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS);
+    });
+    // The timer is cleared once the race is decided, so it does not keep the process alive for 5 s more.
+    const closedInTime = await Promise.race([graceful, timedOut]).finally(() => clearTimeout(timer));
+    if (!closedInTime) {
       // Not awaited: with no connection ever made these promises may never settle.
       void Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]);
     }
+  }
+
+  async whenIdle(timeoutMs = 10_000): Promise<void> {
+    const busy = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children'] as const;
+    const counts = () => this.queue.getJobCounts(...busy);
+    await pollUntilIdle(async () => Object.values(await counts()).every((n) => n === 0), timeoutMs, async () => JSON.stringify(await counts()));
   }
 }
 
@@ -215,6 +238,11 @@ export class MemoryOutbox implements Outbox {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  async whenIdle(timeoutMs = 10_000): Promise<void> {
+    const pending = () => [...this.entries.values()].filter((e) => e.state !== 'done').length + this.inFlight.size;
+    await pollUntilIdle(() => pending() === 0, timeoutMs, () => `${pending()} job(s) pending`);
   }
 
   private forgetOld(): void {

@@ -1,12 +1,13 @@
 /**
- * The mailer against real Redis (db 12, keys under a per-run prefix) and a real SMTP server.
+ * The mailer against real Redis (TEST_REDIS_URL, db 12, keys under a per-run prefix, deleted afterwards)
+ * and a real SMTP server. No fixed sleeps: tests wait for the worker's log line, the mail, or the outbox
+ * to settle (`mailer.whenIdle()`), then assert.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../services/config';
 import { createLogger, type Logger } from '../../services/logger';
@@ -24,13 +25,16 @@ import {
 import { OUTBOX_QUEUE } from '../../services/mail/outbox';
 import { DEFAULT_TEMPLATES_DIR } from '../../services/mail/templates';
 import { createRedis, type RedisClient } from '../../services/redis';
+import { connectTestRedis, deleteKeysMatching, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { startTestSmtp, type ParsedMail, type TestSmtp } from '../helpers/smtp';
+import { expectNoMailAfter, waitFor, waitForLog } from '../helpers/wait';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/12';
-const RUN = `t-mail-${randomBytes(4).toString('hex')}`;
+const DB = 12;
+const REDIS_URL = `${TEST_REDIS_URL}/${DB}`;
+const RUN = uniquePrefix('mail');
 const FAST_RETRY = { attempts: 10, baseDelayMs: 300, maxDelayMs: 1_500 };
 
-let admin: Redis;
+let admin: ReturnType<typeof connectTestRedis>;
 let smtp: TestSmtp;
 const closers: Array<() => Promise<unknown> | unknown> = [];
 const tempDirs: string[] = [];
@@ -41,7 +45,7 @@ function config(env: Record<string, string | undefined>): Config {
   return loadConfig({
     NODE_ENV: 'test',
     REDIS_URL,
-    // One prefix per test, so no test's worker picks up another test's jobs.
+    // One prefix per test (all starting with RUN), so no test's worker picks up another test's jobs.
     REDIS_KEY_PREFIX: `${RUN}-${seq}`,
     PRACTICE_NAME: 'Maple & Oak Clinic',
     PRACTICE_PHONE: '(555) 010-0199',
@@ -76,15 +80,7 @@ async function mailerFor(
 
 const recipients = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address));
 const to = (address: string) => (m: ParsedMail) => recipients(m).includes(address);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniqueRecipient = () => `patient-${randomBytes(4).toString('hex')}@example.org`;
-
-/** Waits until a captured log line contains `text` (the worker logs just after SMTP accepted the mail). */
-async function waitForLog(lines: string[], text: string, timeoutMs = 5_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (!lines.join('').includes(text) && Date.now() < deadline) await sleep(25);
-  return lines.join('');
-}
 
 async function freePort(): Promise<number> {
   const s = await startTestSmtp();
@@ -93,7 +89,7 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  admin = new Redis(REDIS_URL);
+  admin = connectTestRedis(DB);
   smtp = await startTestSmtp();
 });
 
@@ -101,13 +97,8 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
   await smtp.stop();
   // Clean up only this run's keys.
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${RUN}*`, 'COUNT', 500);
-    if (keys.length > 0) await admin.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  admin.disconnect();
+  await deleteKeysMatching(admin, `${RUN}-*`);
+  await admin.quit();
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -204,7 +195,7 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
   });
 
   it('sends a message once however often the same idempotency key is used', async () => {
-    const { mailer, cfg } = await mailerFor({ SMTP_URL: smtp.url });
+    const { mailer, cfg, lines } = await mailerFor({ SMTP_URL: smtp.url });
     const rcpt = uniqueRecipient();
     const msg = { to: rcpt, template: 'username-reminder' as const, data: { username: 'ann.lee' }, idempotencyKey: `username:${rcpt}` };
     await Promise.all([mailer.send(msg), mailer.send(msg), mailer.send(msg)]);
@@ -216,13 +207,11 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
     expect(await admin.exists(`${cfg.keyPrefix}:mail:sent:${jobId}`)).toBe(1);
     const queue = new Queue(OUTBOX_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: cfg.keyPrefix });
     // The completed job is remembered (for dedupe) but no longer holds the recipient or the data.
-    let job = await queue.getJob(jobId);
-    for (let i = 0; i < 100 && !job?.finishedOn; i += 1) {
-      await sleep(25);
-      job = await queue.getJob(jobId);
-    }
-    expect(job?.finishedOn).toBeDefined();
-    expect(job?.data).toEqual({ to: '', template: 'username-reminder', data: {}, delivered: true });
+    const job = await waitFor(async () => {
+      const j = await queue.getJob(jobId);
+      return j?.finishedOn ? j : undefined;
+    }, { what: 'the job to be marked complete' });
+    expect(job.data).toEqual({ template: 'username-reminder', delivered: true });
     const stored = JSON.stringify(await admin.hgetall(`${cfg.keyPrefix}:${OUTBOX_QUEUE}:${jobId}`));
     expect(stored).not.toContain(rcpt);
     expect(stored).not.toContain('ann.lee');
@@ -230,9 +219,9 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
     expect(await queue.getJob(jobId)).toBeUndefined();
     await queue.close();
     await mailer.send(msg);
-
-    await sleep(1_500);
-    expect(smtp.messages.filter(to(rcpt))).toHaveLength(1);
+    // The repeat was refused at the door (sent marker): nothing was queued, so nothing more can go out.
+    expect(await waitForLog(lines, '"outcome":"skipped-already-sent"')).toContain('not queued again');
+    await expectNoMailAfter(smtp, to(rcpt), () => mailer.whenIdle(), 1);
   });
 
   it('does not resend a queued job whose mail already went out (crash after send)', async () => {
@@ -244,8 +233,17 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
     await admin.set(`${cfg.keyPrefix}:mail:sent:${outboxJobId(msg.idempotencyKey)}`, '1', 'EX', 60);
     await mailer.start();
     expect(await waitForLog(lines, 'skipped-already-sent')).toContain('"outcome":"skipped-already-sent"');
-    await sleep(300);
-    expect(smtp.messages.filter(to(rcpt))).toHaveLength(0);
+    await expectNoMailAfter(smtp, to(rcpt), () => mailer.whenIdle());
+  });
+
+  it('gives up at once on a job without a sealed recipient (no plain-text job shape is read)', async () => {
+    const { mailer, cfg, lines } = await mailerFor({ SMTP_URL: smtp.url }, { start: false });
+    const queue = new Queue(OUTBOX_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: cfg.keyPrefix });
+    await queue.add('mail', { to: 'old-shape@example.org', template: 'username-reminder', data: { username: 'x' } }, { jobId: 'mail-unsealed' });
+    await queue.close();
+    await mailer.start();
+    expect(await waitForLog(lines, '"outcome":"gave-up"')).not.toContain('"outcome":"retry"');
+    await expectNoMailAfter(smtp, to('old-shape@example.org'), () => mailer.whenIdle());
   });
 
   it('rides out an SMTP outage: the mail arrives once the server is back, exactly once', async () => {
@@ -256,14 +254,13 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
     await mailer.send({ to: rcpt, template: 'password-changed', data: { time: 'today at 9:00 AM' }, idempotencyKey: `changed:${rcpt}` });
     expect(Date.now() - started).toBeLessThan(1_000); // the caller never waits for SMTP
 
-    await sleep(3_500);
-    expect(lines.join('')).toContain('"outcome":"retry"');
+    // At least one attempt failed and was scheduled for a retry (not given up).
+    expect(await waitForLog(lines, '"outcome":"retry"', { timeoutMs: 10_000 })).not.toContain('"outcome":"gave-up"');
     const revived = await startTestSmtp(port);
     closers.push(() => revived.stop());
     const mail = await revived.waitFor(to(rcpt), 10_000);
     expect(mail.subject).toBe('Your Maple & Oak Clinic patient portal password was changed');
-    await sleep(1_500);
-    expect(revived.messages.filter(to(rcpt))).toHaveLength(1);
+    await expectNoMailAfter(revived, to(rcpt), () => mailer.whenIdle(), 1);
     expect(lines.join('')).not.toContain(rcpt);
   });
 
@@ -273,8 +270,8 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
     const { mailer, lines } = await mailerFor({ SMTP_URL: undefined, OUTBOX_DIR: dir });
     const rcpt = uniqueRecipient();
     await mailer.send({ to: rcpt, template: 'practice-request', data: { requestId: 'R-2002', kind: 'token renewal' }, idempotencyKey: 'req:R-2002' });
-    const deadline = Date.now() + 10_000;
-    while (fs.readdirSync(dir).length === 0 && Date.now() < deadline) await sleep(50);
+    await waitFor(() => fs.readdirSync(dir).length > 0, { timeoutMs: 10_000, what: 'an .eml file in the outbox folder' });
+    await mailer.whenIdle();
     const files = fs.readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/\.eml$/);
@@ -308,25 +305,26 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
 
 describe('mailer in embedded mode (ioredis-mock, in-process outbox)', () => {
   it('delivers, dedupes by idempotency key, and retries through an outage', async () => {
-    const { mailer } = await mailerFor({ SMTP_URL: smtp.url }, { embedded: true });
+    const { mailer, lines } = await mailerFor({ SMTP_URL: smtp.url }, { embedded: true });
     const rcpt = uniqueRecipient();
     const msg = { to: rcpt, template: 'request-received' as const, data: { requestId: 'R-3003' }, idempotencyKey: `received:${rcpt}` };
     await Promise.all([mailer.send(msg), mailer.send(msg)]);
     const mail = await smtp.waitFor(to(rcpt), 5_000);
     expect(mail.subject).toBe('We received your request (R-3003) - Maple & Oak Clinic');
+    await mailer.whenIdle(); // delivered and its sent marker stored
     await mailer.send(msg);
+    expect(await waitForLog(lines, 'not queued again')).toContain('"outcome":"skipped-already-sent"');
 
     const port = await freePort();
-    const { mailer: offline } = await mailerFor({ SMTP_URL: `smtp://127.0.0.1:${port}` }, { embedded: true });
+    const { mailer: offline, lines: offlineLines } = await mailerFor({ SMTP_URL: `smtp://127.0.0.1:${port}` }, { embedded: true });
     const rcpt2 = uniqueRecipient();
     await offline.send({ ...msg, to: rcpt2, idempotencyKey: `received:${rcpt2}` });
-    await sleep(1_500);
+    await waitForLog(offlineLines, '"outcome":"retry"');
     const revived = await startTestSmtp(port);
     closers.push(() => revived.stop());
     await revived.waitFor(to(rcpt2), 10_000);
 
-    await sleep(1_000);
-    expect(smtp.messages.filter(to(rcpt))).toHaveLength(1);
-    expect(revived.messages.filter(to(rcpt2))).toHaveLength(1);
+    await expectNoMailAfter(smtp, to(rcpt), () => mailer.whenIdle(), 1);
+    await expectNoMailAfter(revived, to(rcpt2), () => offline.whenIdle(), 1);
   });
 });
