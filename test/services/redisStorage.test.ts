@@ -3,6 +3,7 @@ import { Keys } from '../../services/redis';
 import { ETagConflictError, RedisStorage, storageKeyToRedisKey } from '../../services/state/redisStorage';
 import { TurnLock } from '../../services/state/turnLock';
 import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { waitFor } from '../helpers/wait';
 
 describe('RedisStorage (real Redis)', () => {
   let redis: Redis;
@@ -16,7 +17,7 @@ describe('RedisStorage (real Redis)', () => {
   });
   afterAll(async () => {
     await deletePrefix(redis, prefix);
-    redis.disconnect();
+    await redis.quit();
   });
 
   it('stores, reads back with an eTag, and gives every write a new eTag', async () => {
@@ -69,29 +70,70 @@ describe('RedisStorage (real Redis)', () => {
     expect(storageKeyToRedisKey(keys, 'msteams/users/u1/')).toBe(`${prefix}:{user:msteams/u1}:state`);
   });
 
+  /**
+   * The Redis connection with its lock traffic counted: `refused` = SET NX attempts that found the lock
+   * taken, `extended` = heartbeat renewals that kept it. Tests wait on these instead of on timers.
+   */
+  function countingRedis() {
+    const counts = { refused: 0, extended: 0 };
+    const proxy = new Proxy(redis, {
+      get(target, prop) {
+        if (prop === 'set')
+          return async (...args: Parameters<Redis['set']>) => {
+            const r = await (target.set as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (r === null) counts.refused += 1;
+            return r;
+          };
+        if (prop === 'eval')
+          return async (...args: unknown[]) => {
+            const r = await (target.eval as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (String(args[0]).includes('PEXPIRE') && Number(r) === 1) counts.extended += 1;
+            return r;
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    return { client: proxy, counts };
+  }
+
   it('serialises work under one conversation lock and frees it afterwards', async () => {
-    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 5000 });
+    const { client, counts } = countingRedis();
+    const lock = new TurnLock(client, keys, { lockMs: 5000, waitMs: 5000 });
     const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const job = (name: string) =>
       lock.withLock('conv-x', async () => {
         order.push(`${name}:start`);
-        await new Promise((r) => setTimeout(r, 30));
+        if (order.length === 1) await gate; // the first holder keeps the lock until the others have tried
         order.push(`${name}:end`);
       });
-    await Promise.all([job('a'), job('b'), job('c')]);
+    const all = Promise.all([job('a'), job('b'), job('c')]);
+    await waitFor(() => counts.refused >= 2, { what: 'both other turns to be refused the lock' });
+    expect(order).toHaveLength(1); // nobody else got in while the lock was held
+    release();
+    await all;
+    expect(order).toHaveLength(6);
     for (let i = 0; i < order.length; i += 2) expect(order[i].split(':')[0]).toBe(order[i + 1].split(':')[0]);
     expect(await redis.exists(keys.tagged('conv', 'conv-x', 'lock'))).toBe(0);
   });
 
   it('keeps the lock alive through work longer than its lifetime', async () => {
-    const lock = new TurnLock(redis, keys, { lockMs: 300, waitMs: 3000 });
+    const lockMs = 300;
+    const { client, counts } = countingRedis();
+    const lock = new TurnLock(client, keys, { lockMs, waitMs: 5000 });
     const order: string[] = [];
+    const started = Date.now();
     const slow = lock.withLock('conv-slow', async () => {
       order.push('slow:start');
-      await new Promise((r) => setTimeout(r, 1000));
+      // Outlive the lock's own lifetime, renewed by the heartbeat, while the next turn keeps being refused.
+      await waitFor(() => Date.now() - started > lockMs * 1.5 && counts.extended >= 3 && counts.refused >= 2, {
+        what: 'the lock to outlive lockMs through heartbeats while the next turn waits',
+      });
       order.push('slow:end');
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => order.includes('slow:start'), { what: 'the slow turn to hold the lock' });
     const next = lock.withLock('conv-slow', async () => {
       order.push('next');
     });
