@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { connectTestRedis, deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis';
 import { freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -36,15 +37,22 @@ it('finishes a turn in flight on SIGTERM, then exits 0', async () => {
   const port = await freePort();
   const p = run({
     PORT: String(port),
-    REDIS_URL: 'redis://127.0.0.1:6379/10',
+    REDIS_URL: testRedisUrl(10),
     REDIS_KEY_PREFIX: prefix,
     OUTBOX_DIR: path.join(os.tmpdir(), `${prefix}-outbox`),
     LOG_LEVEL: 'info',
   });
   try {
-    for (let i = 0; i < 100 && !/listening on port/.test(p.out()); i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(p.out()).toMatch(/listening on port/);
-    // Start a request and hold back the end of its body, so it is surely in flight when SIGTERM lands.
+    await waitFor(
+      () => {
+        if (p.child.exitCode !== null) throw new Error(`the bot exited with ${p.child.exitCode} before listening:\n${p.err()}`);
+        return /listening on port/.test(p.out());
+      },
+      { timeoutMs: 20_000, what: 'the bot to listen' },
+    );
+    // Start a request and hold back the end of its body, so it is surely in flight when SIGTERM lands:
+    // `Expect: 100-continue` makes the server answer "100 Continue" once it has taken the request, which
+    // is the signal to send SIGTERM; the body is finished once the bot logged that it is shutting down.
     const body = JSON.stringify({
       type: 'message',
       text: 'how do I enroll in the portal',
@@ -56,7 +64,13 @@ it('finishes a turn in flight on SIGTERM, then exits 0', async () => {
     });
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, path: '/api/messages', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/messages',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+        },
         (res) => {
           let data = '';
           res.on('data', (d) => (data += d));
@@ -64,20 +78,26 @@ it('finishes a turn in flight on SIGTERM, then exits 0', async () => {
         },
       );
       req.on('error', reject);
-      req.write(body.slice(0, 20));
-      setTimeout(() => {
+      req.once('continue', () => {
+        req.write(body.slice(0, 20));
         p.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(20)), 300);
-      }, 200);
+        waitFor(() => /shutting down/.test(p.out()), { timeoutMs: 10_000, what: 'the bot to log that it is shutting down' }).then(
+          () => req.end(body.slice(20)),
+          reject,
+        );
+      });
+      req.flushHeaders();
     });
     const res = await response;
     expect(res.status).toBe(200);
-    expect((JSON.parse(res.body) as { activities: unknown[] }).activities.length).toBeGreaterThan(0);
+    const { activities } = JSON.parse(res.body) as { activities: Array<{ type: string; text?: string }> };
+    // The enrollment answer, not an error reply.
+    expect(activities.map((a) => a.text ?? '').join(' ')).toMatch(/enroll/i);
     expect(await p.exited).toBe(0);
     expect(p.out()).toMatch(/shutdown complete/);
   } finally {
-    p.child.kill('SIGKILL');
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await deletePrefix(redis, prefix);
-    redis.disconnect();
+    await redis.quit();
   }
 }, 30000);
