@@ -4,6 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // Checks Redis (TEST_REDIS_URL), redis-server and Chromium first; says in one line what to install.
+  globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };
