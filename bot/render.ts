@@ -1,25 +1,14 @@
 /**
  * Channel rendering: the one place that decides cards vs suggested actions vs numbered SMS text.
  *
- * Dialogs describe a reply as plain data (`BotReply`: text plus optional choices); `renderReply` turns it
- * into activities for the channel the patient is on. Typed text always works in place of a button:
- * every choice's `value` is what a button sends, and `matchChoice` accepts the number, the value or the label.
+ * Dialogs send channel-neutral activities (text plus `imBack` suggested actions, see dialogs/prompts.ts);
+ * `renderActivity` redraws each outgoing message for the channel the patient is on, as it is sent
+ * (`useChannelRendering` hooks it into a turn):
+ * - Web Chat and other rich channels: unchanged (suggested actions);
+ * - Teams: a hero card with at most 3 buttons, the rest named in the text;
+ * - SMS: plain text with "Reply 1 for …" (or "Reply YES or NO"), split at 1,600 characters.
  */
-import { CardFactory, MessageFactory, type Activity, type CardAction } from 'botbuilder';
-
-export interface Choice {
-  /** What the button shows (and what an SMS list shows). */
-  label: string;
-  /** What a button press sends back as text; typed text is matched against it too. */
-  value: string;
-  /** Other words a patient may type for this choice. */
-  synonyms?: string[];
-}
-
-export interface BotReply {
-  text: string;
-  choices?: Choice[];
-}
+import { ActionTypes, CardFactory, type Activity, type CardAction, type TurnContext } from 'botbuilder';
 
 /** SMS carriers concatenate at most ~10 segments; Twilio refuses bodies over 1,600 characters. */
 export const SMS_MAX_LENGTH = 1600;
@@ -50,62 +39,48 @@ export function splitText(text: string, max = SMS_MAX_LENGTH): string[] {
   return parts;
 }
 
-/** Renders one reply for the channel. Returns one or more activities to send in order. */
-export function renderReply(channelId: string | undefined, reply: BotReply): Partial<Activity>[] {
-  const choices = reply.choices ?? [];
+/** The offered choices of a neutral activity: its `imBack` suggested actions. */
+function choicesOf(activity: Partial<Activity>): Array<{ title: string; value: string }> {
+  return (activity.suggestedActions?.actions ?? [])
+    .filter((a) => a.type === ActionTypes.ImBack)
+    .map((a) => ({ title: a.title ?? String(a.value), value: String(a.value) }));
+}
+
+/** Renders one outgoing activity for the channel; returns the activities to send in its place, in order. */
+export function renderActivity(channelId: string | undefined, activity: Partial<Activity>): Partial<Activity>[] {
+  if ((activity.type ?? 'message') !== 'message') return [activity];
+  const choices = choicesOf(activity);
+  const text = activity.text ?? '';
+  const { suggestedActions: _dropped, ...rest } = activity;
   switch (channelKind(channelId)) {
     case 'sms': {
       // A yes/no question reads "Reply YES or NO", so it never clashes with a numbered list in the answer.
-      const yesNo = choices.length === 2 && choices[0].label === 'Yes' && choices[1].label === 'No';
-      const list = yesNo ? 'Reply YES or NO' : choices.map((c, i) => `Reply ${i + 1} for ${c.label}`).join('\n');
+      const yesNo = choices.length === 2 && choices[0].title === 'Yes' && choices[1].title === 'No';
+      const list = yesNo ? 'Reply YES or NO' : choices.map((c, i) => `Reply ${i + 1} for ${c.title}`).join('\n');
       // With "Reply 1 for …" below, a numbered list inside the text would be ambiguous: make it bullets.
-      const body = choices.length ? reply.text.replace(/^(\s*)\d{1,2}[.:)]\s+/gm, '$1- ') : reply.text;
+      const body = choices.length ? text.replace(/^(\s*)\d{1,2}[.:)]\s+/gm, '$1- ') : text;
       const full = list ? `${body}\n\n${list}` : body;
-      return splitText(full).map((part) => MessageFactory.text(part));
+      return splitText(full).map((part) => ({ ...rest, type: 'message', text: part }));
     }
     case 'msteams': {
-      if (choices.length === 0) return [MessageFactory.text(reply.text)];
+      if (choices.length === 0) return [activity];
       const shown = choices.slice(0, TEAMS_MAX_ACTIONS);
       const more = choices.slice(TEAMS_MAX_ACTIONS);
-      const text = more.length ? `${reply.text}\n\nYou can also type: ${more.map((c) => c.label).join(', ')}` : reply.text;
-      const buttons: CardAction[] = shown.map((c) => ({ type: 'imBack', title: c.label, value: c.value }));
-      return [MessageFactory.attachment(CardFactory.heroCard('', text, undefined, buttons))];
+      const cardText = more.length ? `${text}\n\nYou can also type: ${more.map((c) => c.title).join(', ')}` : text;
+      const buttons: CardAction[] = shown.map((c) => ({ type: ActionTypes.ImBack, title: c.title, value: c.value }));
+      const { text: _text, ...withoutText } = rest;
+      return [{ ...withoutText, type: 'message', attachments: [CardFactory.heroCard('', cardText, undefined, buttons)] }];
     }
-    default: {
-      if (choices.length === 0) return [MessageFactory.text(reply.text)];
-      const activity = MessageFactory.suggestedActions(
-        choices.map((c) => ({ type: 'imBack', title: c.label, value: c.value })),
-        reply.text,
-      );
+    default:
       return [activity];
-    }
   }
 }
 
-/**
- * Folds typed text for comparing with choices: lower case, no accents, apostrophes dropped (so "dont",
- * "don't" and "don’t" agree), other punctuation as spaces.
- */
-export function foldTyped(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/['’`]/g, '')
-    .replace(/[^a-z0-9? ]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/**
- * Maps what the patient typed to one of the offered choices: a number ("2", "#2", "option 2"), the
- * button value, the label, or a synonym. Returns undefined when it is not a choice (then the text is
- * treated as a new question).
- */
-export function matchChoice<T extends Choice>(text: string, choices: T[]): T | undefined {
-  const t = foldTyped(text).replace(/\?/g, '').trim();
-  if (!t) return undefined;
-  const num = /^(?:option |number |no |reply )?(\d{1,2})$/.exec(t);
-  if (num) return choices[Number(num[1]) - 1];
-  return choices.find((c) => [c.value, c.label, ...(c.synonyms ?? [])].some((s) => foldTyped(s).replace(/\?/g, '').trim() === t));
+/** Renders every message this turn sends for the turn's channel, just before it goes out. */
+export function useChannelRendering(context: TurnContext): void {
+  context.onSendActivities(async (ctx, activities, next) => {
+    const rendered = activities.flatMap((a) => renderActivity(ctx.activity.channelId, a));
+    activities.splice(0, activities.length, ...rendered);
+    return next();
+  });
 }

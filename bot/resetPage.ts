@@ -1,8 +1,8 @@
 /**
- * The reset page: `GET /reset?token=…` shows a new-password form with a ✗/✓ checklist of the policy;
- * `POST /reset` checks the token and the policy again on the server (so it works without JavaScript),
- * sets the new password hash, consumes the token, revokes the account's other links, audits, and emails
- * a "your password was changed" notice. Pages come from `web/reset/`; links use PUBLIC_BASE_URL only.
+ * The reset page, a thin HTTP adapter over the password-reset use case (services/recovery/completeReset.ts):
+ * `GET /reset?token=…` shows a new-password form with a ✗/✓ checklist of the policy; `POST /reset` hands
+ * the form to the use case, which checks the token and the policy again (so the page works without
+ * JavaScript) and changes the password. Pages come from `web/reset/`; links use PUBLIC_BASE_URL only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,10 +10,10 @@ import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
-import type { AccountServices } from '../services/accountServices';
-import { checkPasswordPolicy, PASSWORD_RULES } from '../services/passwords';
-import { escapeHtml } from '../services/mail';
-import { sha256 } from '../services/crypto';
+import type { Limits } from '../services/limits';
+import { PASSWORD_RULES, type PasswordPolicyResult } from '../services/passwords';
+import { CHAT_LINK_MINUTES, EMAIL_LINK_MINUTES, type Recovery, type ResetLinkProblem } from '../services/recovery';
+import { escapeHtml, fillTemplate } from '../services/text/template';
 import { clientIp, type RouteModule } from './server';
 
 const WEB_DIR = path.join(__dirname, '..', 'web', 'reset');
@@ -37,26 +37,26 @@ const ResetForm = z.object({
   confirm: z.string().max(1000),
 });
 
-type Tokens = AccountServices['tokens'];
-type LinkState = Awaited<ReturnType<Tokens['inspectResetLink']>>['state'];
-
-const LINK_PROBLEMS: Record<Exclude<LinkState, 'valid'>, string> = {
+const LINK_PROBLEMS: Record<ResetLinkProblem, string> = {
   used: 'This reset link has already been used.',
   expired: 'This reset link has expired.',
   revoked: 'This reset link was replaced by a newer one.',
   unknown: 'This reset link is not valid.',
 };
 
-/** Fills `{{name}}` (HTML-escaped) and `{{{name}}}` (pre-rendered HTML) placeholders. */
+/** Template values that are pre-rendered HTML; every other value is HTML-escaped. */
+const HTML_VALUES = new Set(['content', 'rules', 'error']);
+
 function fill(template: string, values: Record<string, string>): string {
-  return template
-    .replace(/\{\{\{(\w+)\}\}\}/g, (_, k: string) => values[k] ?? '')
-    .replace(/\{\{(\w+)\}\}/g, (_, k: string) => escapeHtml(values[k] ?? ''));
+  return fillTemplate(template, values, { escape: escapeHtml, raw: HTML_VALUES });
 }
+
+const LINK_HELP = `To get a new link, ask the portal help chat to reset your password, or call the practice. Links from email work for ${EMAIL_LINK_MINUTES} minutes and links shown in chat for ${CHAT_LINK_MINUTES} minutes, and each works only once.`;
 
 export interface ResetPageDeps {
   config: Config;
-  services: AccountServices;
+  recovery: Recovery;
+  limits: Limits;
   logger: Logger;
 }
 
@@ -87,7 +87,7 @@ export class ResetPage implements RouteModule {
   /** Per-IP limit and a last-resort error page: these routes never answer 500 with a stack. */
   private async guard(req: Request, res: Response, handler: () => Promise<void>): Promise<void> {
     try {
-      if (!(await this.deps.services.limits.consume('perIp', `reset:${clientIp(req, this.deps.config.trustProxyHops)}`))) {
+      if (!(await this.deps.limits.consume('perIp', `reset:${clientIp(req, this.deps.config.trustProxyHops)}`))) {
         this.page(res, 429, 'Too many attempts', this.message('error', 'Too many attempts from this device.', 'Please wait a minute and try again.'));
         return;
       }
@@ -100,8 +100,8 @@ export class ResetPage implements RouteModule {
 
   private async showForm(req: Request, res: Response): Promise<void> {
     const token = typeof req.query?.token === 'string' ? req.query.token : '';
-    const info = token ? await this.deps.services.tokens.inspectResetLink(token) : { state: 'unknown' as const, username: undefined };
-    if (info.state !== 'valid') return this.linkProblem(res, info.state, info.username);
+    const link = await this.deps.recovery.checkResetLink(token);
+    if (!link.ok) return this.linkProblem(res, link.problem);
     this.page(res, 200, 'Choose a new password', this.form(token, null));
   }
 
@@ -111,88 +111,38 @@ export class ResetPage implements RouteModule {
       this.page(res, 400, 'Something is missing', this.message('error', 'The form was incomplete.', 'Please open the reset link from your email or chat again.'));
       return;
     }
-    const { token, password, confirm } = parsed.data;
-    const { tokens, directory, audit } = this.deps.services;
-    const info = await tokens.inspectResetLink(token);
-    if (info.state !== 'valid' || !info.username) return this.linkProblem(res, info.state, info.username);
-
-    const match = await directory.findByUsername(info.username);
-    if (!match) return this.linkProblem(res, 'unknown', info.username);
-    const policy = checkPasswordPolicy(password, { username: match.account.username, lastName: match.patient.lastName });
-    const problems: string[] = [];
-    if (!policy.ok) problems.push('Your new password does not meet every rule below yet.');
-    if (password !== confirm) problems.push('The two passwords do not match.');
-    if (problems.length) {
-      this.page(res, 400, 'Choose a new password', this.form(token, { policy, matches: password === confirm && password.length > 0, problems }));
-      return;
-    }
-
-    const consumed = await tokens.consumeResetLink(token);
-    if (!consumed) return this.linkProblem(res, 'used', info.username);
-    await directory.setPassword(consumed.username, password);
-    // The password has changed: what follows must not turn the patient's success into an error page.
-    try {
-      await tokens.revokeResetLinks(consumed.username);
-      const accountRef = audit.accountRef(consumed.username);
-      await audit.record({ type: 'reset-link-used', accountRef, detail: { via: info.via ?? 'email' } });
-      await audit.record({ type: 'password-changed', accountRef, patientId: match.patient.id });
-      await this.notifyChanged(match.account.verifiedEmail, match.patient.notificationEmail, token);
-    } catch (err) {
-      this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'after password change: follow-up failed');
-    }
-    this.page(
-      res,
-      200,
-      'Password changed',
-      this.message(
-        'success',
-        'Your password has been changed.',
-        `You can now sign in to the patient portal with your new password.${match.account.verifiedEmail || match.patient.notificationEmail ? ' We have emailed you a confirmation.' : ''}`,
-      ),
-    );
-  }
-
-  /** Emails the change notice to each distinct address on the account (never to one typed in chat). */
-  private async notifyChanged(verified: string | undefined, notification: string | undefined, token: string): Promise<void> {
-    const time = new Intl.DateTimeFormat('en-US', {
-      dateStyle: 'medium',
-      timeStyle: 'short',
-      timeZone: this.deps.config.practice.timeZone,
-    }).format(new Date());
-    const addresses = [...new Set([verified, notification].filter((a): a is string => Boolean(a)).map((a) => a.toLowerCase()))];
-    for (const to of addresses) {
-      await this.deps.services.mailer.send({
-        to,
-        template: 'password-changed',
-        data: { time },
-        idempotencyKey: `password-changed:${sha256(`${token}:${to}`)}`,
-      });
+    const outcome = await this.deps.recovery.completePasswordReset(parsed.data);
+    switch (outcome.kind) {
+      case 'link-problem':
+        return this.linkProblem(res, outcome.problem);
+      case 'rejected': {
+        const problems: string[] = [];
+        if (!outcome.policy.ok) problems.push('Your new password does not meet every rule below yet.');
+        if (!outcome.matches) problems.push('The two passwords do not match.');
+        this.page(res, 400, 'Choose a new password', this.form(parsed.data.token, { policy: outcome.policy, matches: outcome.matches, problems }));
+        return;
+      }
+      case 'changed':
+        this.page(
+          res,
+          200,
+          'Password changed',
+          this.message(
+            'success',
+            'Your password has been changed.',
+            `You can now sign in to the patient portal with your new password.${outcome.notified ? ' We have emailed you a confirmation.' : ''}`,
+          ),
+        );
     }
   }
 
-  /** Explains why a link does not work (and audits the failed use, by account ref when known). */
-  private async linkProblem(res: Response, state: LinkState, username?: string): Promise<void> {
-    const audit = this.deps.services.audit;
-    await audit.record({
-      type: state === 'expired' ? 'reset-link-expired' : 'reset-link-invalid',
-      accountRef: username ? audit.accountRef(username) : undefined,
-      detail: { state },
-    });
-    const problem = state === 'valid' ? LINK_PROBLEMS.unknown : LINK_PROBLEMS[state];
-    this.page(
-      res,
-      state === 'unknown' ? 404 : 410,
-      'This link does not work',
-      this.message(
-        'error',
-        problem,
-        'To get a new link, ask the portal help chat to reset your password, or call the practice. Links from email work for 30 minutes and links shown in chat for 10 minutes, and each works only once.',
-      ),
-    );
+  /** Explains why a link does not work (the use case has audited it). */
+  private linkProblem(res: Response, problem: ResetLinkProblem): void {
+    this.page(res, problem === 'unknown' ? 404 : 410, 'This link does not work', this.message('error', LINK_PROBLEMS[problem], LINK_HELP));
   }
 
   /** The form; after a failed submit, `attempt` carries the server's rule results (checked with the account's context). */
-  private form(token: string, attempt: { policy: ReturnType<typeof checkPasswordPolicy>; matches: boolean; problems: string[] } | null): string {
+  private form(token: string, attempt: { policy: PasswordPolicyResult; matches: boolean; problems: string[] } | null): string {
     const rules = attempt ? attempt.policy.rules : PASSWORD_RULES.map((r) => ({ ...r, ok: false }));
     const items = [...rules, { id: 'match', label: 'Both passwords match', ok: attempt?.matches ?? false }]
       .map((r) => {

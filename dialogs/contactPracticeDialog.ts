@@ -3,10 +3,10 @@
  * say why and how to reach a person at the practice — saying whether it is open right now.
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { Config } from '../services/config';
+import type { PracticeInfo } from './messages';
 import { contactPracticeText } from './messages';
 import { say } from './prompts';
-import type { FlowResult } from './accountKit';
+import type { FlowResult } from './flow';
 
 export const CONTACT_PRACTICE_DIALOG = 'contactPracticeDialog';
 
@@ -16,7 +16,7 @@ export interface ContactPracticeOptions {
 }
 
 export class ContactPracticeDialog extends ComponentDialog {
-  constructor(private readonly practice: Config['practice']) {
+  constructor(private readonly practice: PracticeInfo) {
     super(CONTACT_PRACTICE_DIALOG);
     this.addDialog(new WaterfallDialog(`${CONTACT_PRACTICE_DIALOG}.steps`, [this.tellStep.bind(this)]));
     this.initialDialogId = `${CONTACT_PRACTICE_DIALOG}.steps`;

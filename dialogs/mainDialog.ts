@@ -1,14 +1,14 @@
 /**
- * MainDialog: routes each patient message.
+ * MainDialog: step 3 of routing (see routing.ts for the whole order) — a message nothing else claimed.
  *
- *   emergency → the emergency answer (never an FAQ)
+ *   request reference, "I have my reset token", "thanks" → the matching flow or a closing reply
  *   FAQ/intent decision → answer, then offer the entry's action ("Would you like me to help you … now?")
  *   close scores → "Did you mean …" with the top candidates
  *   low score → say so honestly and ask to rephrase; two misses in a row → offer a person
  *
- * Flows (recover username, reset password, renew token, handoff, …) plug in through `flows`: a flow
- * runner starts the flow's dialog and, when it ends, chains into the next flow it asks for or routes
- * the text it hands back. A flow without a dialog falls back to the practice's contact details.
+ * Flows (recover username, reset password, renew token, handoff, …) are started through the registry
+ * (registry.ts): a flow runner starts the flow's dialog and, when it ends, chains into the next flow it
+ * asks for or routes the text it hands back.
  * Every question the dialog asks accepts typed text, a number (SMS) or a button press; anything that is
  * not one of the offered choices is routed again as a new question.
  */
@@ -17,53 +17,26 @@ import {
   ComponentDialog,
   WaterfallDialog,
   type Dialog,
-  type DialogContext,
-  type DialogState,
   type DialogTurnResult,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
-import type { Config } from '../services/config';
-import { foldTyped, matchChoice, type Choice } from '../bot/render';
-import type { Decision } from '../knowledge/matcher';
-import type { KbAction, KbEntry } from '../knowledge/schema';
-import type { FlowName, FlowResult } from './accountKit';
-import { findRequestId } from './requestStatusDialog';
-import { ask, createTextPrompt, recogniseYesNo, say, YES_NO } from './prompts';
-import { CANCELLED, contactPracticeText, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, WELCOME } from './messages';
+import type { KbEntry } from '../knowledge/schema';
+import type { FaqService } from './faq';
+import { isFlowName, type FlowName, type FlowResult } from './flow';
+import { matchChoice, recogniseYesNo, YES_NO, type Choice } from './input';
+import { CANCELLED, contactPracticeText, emergencyAnswer, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, WELCOME, type PracticeInfo } from './messages';
+import { ask, createTextPrompt, say } from './prompts';
+import { FLOWS } from './registry';
+import { FLOW_RUNNER, MAIN_DIALOG, shortcut } from './routing';
 
-export const MAIN_DIALOG = 'mainDialog';
+export { MAIN_DIALOG };
 const ROUTE = 'mainRoute';
-const FLOW = 'mainFlow';
-
-/** Which dialog performs a flow, and the options it starts with. */
-export type FlowRegistry = Partial<Record<FlowName, { dialogId: string; options?: Record<string, string> }>>;
+const FLOW = FLOW_RUNNER;
 
 interface FlowOptions {
   flow: FlowName;
   options?: Record<string, string>;
-}
-
-/** "I have my password reset token", "got the reset code from the office": start that flow directly. */
-const HAVE_RESET_TOKEN = /\b(have|got|received|gave me)\b.*\b(reset|password)\b.*\b(token|code)\b/i;
-const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
-
-/** "what's the status of my request", "any update on my request?" */
-const STATUS_QUESTION = /\b(status|update|progress)\b.*\b(my|the)\s+request\b|\bmy\s+request\b.*\b(status|update|progress)\b/i;
-
-/** True when a flow (recovery, reset, request…) is in progress, not just the router waiting for a reply. */
-export function inFlow(dc: DialogContext): boolean {
-  const inner = (dc.activeDialog?.state as { dialogs?: DialogState } | undefined)?.dialogs?.dialogStack ?? [];
-  return dc.activeDialog?.id === MAIN_DIALOG && inner[0]?.id === FLOW;
-}
-
-/** "thanks", "ok got it", "bye": the conversation is closing, not a question we failed to answer. */
-const CLOSING = /^(?:(?:thanks?|thank you|thx|ty|ok|okay|k|got it|great|perfect|cool|awesome|bye|goodbye|that worked|it worked|all set|done|no thanks|nothing else|thats all|that is all)\b\s*(?:so much|very much|a lot|again|you|!)*\s*)+$/;
-
-/** What the main dialog needs from the knowledge base. */
-export interface FaqService {
-  decide(text: string): Decision;
-  entry(id: string): KbEntry | undefined;
 }
 
 /** Per-conversation facts the router keeps between turns (no PHI). */
@@ -74,11 +47,10 @@ export interface SessionState {
 export interface MainDialogDeps {
   faq: FaqService;
   session: StatePropertyAccessor<SessionState>;
-  practice: Config['practice'];
+  practice: PracticeInfo;
   logger: Logger;
-  /** The dialogs that perform flows; each is added as a child of the main dialog. */
+  /** The dialogs that perform flows (registry.ts); each is added as a child of the main dialog. */
   dialogs: Dialog[];
-  flows: FlowRegistry;
 }
 
 /**
@@ -104,7 +76,7 @@ interface RoutedChoice extends Choice {
 interface Pending {
   kind: 'choices' | 'action' | 'offer-handoff';
   choices: RoutedChoice[];
-  action?: KbAction | FlowName;
+  action?: FlowName;
   /** The entry that offered the action; its flow may start at a matching step. */
   entryId?: string;
 }
@@ -125,12 +97,9 @@ export class MainDialog extends ComponentDialog {
     if (options.entryId) return this.answerEntry(step, options.entryId, options.act === true);
 
     const text = step.context.activity.text ?? '';
-    const requestId = findRequestId(text);
-    if (requestId || STATUS_QUESTION.test(text)) {
-      return this.startFlow(step, 'request-status', requestId ? { requestId } : undefined);
-    }
-    if (HAVE_RESET_TOKEN.test(text) && !LACKS.test(text)) return this.startFlow(step, 'reset-by-token');
-    if (CLOSING.test(foldTyped(text).replace(/[?!.]/g, '').trim())) {
+    const direct = shortcut(text);
+    if (direct?.kind === 'flow') return this.startFlow(step, direct.flow, 'options' in direct ? direct.options : undefined);
+    if (direct?.kind === 'closing') {
       await this.setMisses(step, 0);
       await say(step.context, "You're welcome! If you need anything else with the portal, just ask.");
       return step.endDialog();
@@ -149,7 +118,8 @@ export class MainDialog extends ComponentDialog {
 
     switch (decision.type) {
       case 'emergency':
-        await say(step.context, this.entryAnswer('emergency'));
+        // The router answers emergencies before any dialog runs; kept so the decision is handled wherever it comes from.
+        await say(step.context, emergencyAnswer(this.deps.faq));
         return step.endDialog();
       case 'answer':
         return this.answerEntry(step, decision.id, false);
@@ -205,7 +175,7 @@ export class MainDialog extends ComponentDialog {
           await say(step.context, 'OK. There is nothing in progress. What can I help you with?');
           return step.endDialog();
         case 'emergency':
-          await say(step.context, this.entryAnswer('emergency'));
+          await say(step.context, emergencyAnswer(this.deps.faq));
           return step.endDialog();
         case 'handoff':
           return this.startFlow(step, 'handoff');
@@ -214,13 +184,14 @@ export class MainDialog extends ComponentDialog {
       }
     }
 
-    if (act && entry.action && this.deps.flows[entry.action]) return this.startFlow(step, entry.action, { start: entry.id });
+    const action = isFlowName(entry.action) ? entry.action : undefined;
+    if (act && action) return this.startFlow(step, action, { start: entry.id });
 
-    if (entry.action) {
+    if (action) {
       await say(step.context, entry.answer);
       const prompt = entry.actionPrompt ?? 'Would you like me to help you with that now?';
       const choices: RoutedChoice[] = YES_NO.map((c) => ({ ...c, yesNo: c.value === 'Yes' ? 'yes' : 'no' }));
-      return this.offer(step, { kind: 'action', action: entry.action, entryId: entry.id, choices }, prompt);
+      return this.offer(step, { kind: 'action', action, entryId: entry.id, choices }, prompt);
     }
 
     const followUps = (entry.followUps ?? [])
@@ -236,16 +207,12 @@ export class MainDialog extends ComponentDialog {
     return step.replaceDialog(FLOW, { flow, options } satisfies FlowOptions);
   }
 
-  /** Starts a flow's dialog (or, with none registered, gives the practice's contact details). */
+  /** Starts the dialog the registry names for the flow. */
   private async beginFlowStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { flow, options } = step.options as FlowOptions;
-    const registered = this.deps.flows[flow];
-    this.deps.logger.info({ flow, available: Boolean(registered) }, 'starting flow');
-    if (!registered) {
-      await say(step.context, contactPracticeText(this.deps.practice));
-      return step.endDialog();
-    }
-    return step.beginDialog(registered.dialogId, { ...registered.options, ...options });
+    const spec = FLOWS[flow];
+    this.deps.logger.info({ flow }, 'starting flow');
+    return step.beginDialog(spec.dialogId, { ...spec.options, ...options });
   }
 
   /** When a flow ends: chain into the flow it asks for, route the text it hands back, or finish. */
@@ -278,7 +245,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private entryAnswer(id: string): string {
-    return this.deps.faq.entry(id)?.answer ?? '';
+    return this.deps.faq.entry(id)?.answer ?? contactPracticeText(this.deps.practice);
   }
 
   private async getMisses(step: WaterfallStepContext): Promise<number> {

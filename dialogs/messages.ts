@@ -1,9 +1,14 @@
 /**
- * Fixed wording the router uses outside the knowledge base (welcome, "I don't know", the top tasks).
- * FAQ answers themselves live in knowledge/faq.json.
+ * Fixed wording outside the knowledge base: the router's (welcome, "I don't know", the top tasks) and the
+ * account flows' uniform replies, which read the same whether or not an account exists. Lifetimes come
+ * from the rules that set them. FAQ answers themselves live in knowledge/faq.json.
  */
-import { isPracticeOpen, type Config } from '../services/config';
-import type { Choice } from '../bot/render';
+import type { Config } from '../services/config';
+import { isPracticeOpen } from '../services/practice/hours';
+import { EMAIL_LINK_MINUTES, PRACTICE_TOKEN_DAYS } from '../services/recovery';
+import type { Choice } from './input';
+
+export type PracticeInfo = Config['practice'];
 
 export const WELCOME = (practiceName: string): string =>
   `Hi! I'm the ${practiceName} patient portal assistant. I can answer questions about the portal and help you get back into your account. ` +
@@ -27,10 +32,23 @@ export function topTaskChoices(): Array<Choice & { entryId: string }> {
   ];
 }
 
+/** The KB's emergency answer (911 / 988), with a fixed fallback should the entry ever be missing. */
+export function emergencyAnswer(faq: { entry(id: string): { answer: string } | undefined }): string {
+  return faq.entry('emergency')?.answer ?? 'If this is an emergency, call 911 now. For a mental health crisis, call or text 988.';
+}
+
 /** How to reach the practice, saying whether it is open right now. */
-export function contactPracticeText(practice: Config['practice'], now = new Date()): string {
+export function contactPracticeText(practice: PracticeInfo, now = new Date()): string {
   const open = isPracticeOpen(practice.hours, practice.timeZone, now);
   return open
     ? `A person on the ${practice.name} team can help you. They're open now: please call ${practice.phone} (hours: ${practice.hours.text}).`
     : `A person on the ${practice.name} team can help you. The office is closed right now; please call ${practice.phone} during office hours (${practice.hours.text}).`;
 }
+
+/** Replies of the account flows that must not differ whether or not an account exists. */
+export const UNIFORM = {
+  usernameSent:
+    "Thanks. If that address is on an account, we've sent the username to it. Please check your inbox (and your spam folder) in the next few minutes.",
+  resetLinkSent: `Thanks. If that matches an account with a verified email, we've emailed a link to reset your password. The link works once and expires in ${EMAIL_LINK_MINUTES} minutes.`,
+  practiceTokenFailed: `Sorry, that username and token don't match a valid reset token. Tokens work once and expire after ${PRACTICE_TOKEN_DAYS} days. Please check the token and try again, or ask the practice for a new one.`,
+};

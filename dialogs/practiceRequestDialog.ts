@@ -1,13 +1,14 @@
 /**
- * PracticeRequestDialog: asks the practice for something only staff can do — a new enrollment token
+ * PracticeRequestDialog: asks the practice (through the practice-request use case) for something only staff can do — a new enrollment token
  * ("my token isn't working"), reactivating an unenrolled account, or a password-reset token for a patient
  * who remembers only the username. Collects first name, last name, date of birth and a contact email or
  * phone, files the request in the practice's queue, notifies the practice by email (reference only, no
  * PHI), and gives the patient the reference to ask about its status.
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { RequestValidationError, type RequestKind } from '../services/requests';
-import { conversationRef, unreadable, withinLimits, type AccountDeps, type FlowResult } from './accountKit';
+import type { RequestKind } from '../services/requests';
+import type { DialogDeps } from './deps';
+import { callerOf, unreadable, type FlowResult } from './flow';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 
 export const PRACTICE_REQUEST_DIALOG = 'practiceRequestDialog';
@@ -39,7 +40,7 @@ interface Values {
 }
 
 export class PracticeRequestDialog extends ComponentDialog {
-  constructor(private readonly deps: AccountDeps) {
+  constructor(private readonly deps: DialogDeps) {
     super(PRACTICE_REQUEST_DIALOG);
     this.addDialog(createTextPrompt());
     this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
@@ -96,43 +97,25 @@ export class PracticeRequestDialog extends ComponentDialog {
     if (!('value' in answer)) return this.giveUp(step);
     const values = step.values as Values;
     const open = (v: string | undefined) => this.deps.sealer.open(v) ?? '';
-    const ref = conversationRef(step.context);
-
-    if (!(await withinLimits(this.deps, [['practiceRequestPerConversation', ref]], { conversationRef: ref, flow: 'practice-request' }))) {
-      await say(step.context, 'Sorry, I can\'t file more requests from this chat right now. Please try again later, or call the practice.');
-      return step.endDialog({} satisfies FlowResult);
-    }
-    const contact = answer.value.includes('@') ? { email: answer.value } : { phone: answer.value };
-    let requestId: string;
-    try {
-      ({ requestId } = await this.deps.requests.create({
+    const outcome = await this.deps.recovery.filePracticeRequest(
+      {
         kind: values.kind,
         firstName: open(values.firstName),
         lastName: open(values.lastName),
         dateOfBirth: open(values.dateOfBirth),
-        contact,
-        conversationRef: ref,
-      }));
-    } catch (err) {
-      if (!(err instanceof RequestValidationError)) throw err;
-      this.deps.logger.warn({ fields: err.fields }, 'practice request refused by the queue');
-      return this.giveUp(step);
+        contact: answer.value.includes('@') ? { email: answer.value } : { phone: answer.value },
+      },
+      callerOf(step.context),
+    );
+    if (outcome.kind === 'limited') {
+      await say(step.context, "Sorry, I can't file more requests from this chat right now. Please try again later, or call the practice.");
+      return step.endDialog({} satisfies FlowResult);
     }
+    if (outcome.kind === 'invalid') return this.giveUp(step);
     delete values.firstName;
     delete values.lastName;
     delete values.dateOfBirth;
-    const auditType = values.kind === 'token-renewal' ? 'renewal-requested' : values.kind === 'reactivation' ? 'reactivation-requested' : 'reset-token-requested';
-    await this.deps.audit.record({ type: auditType, requestId, conversationRef: ref });
-    if (this.deps.practiceNotifyEmail) {
-      await this.deps.mailer.send({
-        to: this.deps.practiceNotifyEmail,
-        template: 'practice-request',
-        data: { requestId, kind: values.kind },
-        idempotencyKey: `practice-request:${requestId}`,
-      });
-    } else {
-      this.deps.logger.warn({ requestId }, 'PRACTICE_NOTIFY_EMAIL is not set: request filed without an email to the practice');
-    }
+    const { requestId } = outcome;
     await say(
       step.context,
       `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[values.kind]} You can ask me "status of ${requestId}" at any time.`,
@@ -148,6 +131,6 @@ export class PracticeRequestDialog extends ComponentDialog {
   }
 
   private async giveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return unreadable(step, this.deps, "I couldn't read that.");
+    return unreadable(step, this.deps.isNewQuestion, "I couldn't read that.");
   }
 }

@@ -4,8 +4,10 @@
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { parseRequestId } from '../services/requests';
-import { conversationRef, type AccountDeps, type FlowResult } from './accountKit';
+import type { DialogDeps } from './deps';
+import { callerOf, type FlowResult } from './flow';
 import { ask, createTextPrompt, say } from './prompts';
+import { findRequestId } from './routing';
 
 export const REQUEST_STATUS_DIALOG = 'requestStatusDialog';
 const STEPS = `${REQUEST_STATUS_DIALOG}.steps`;
@@ -14,17 +16,8 @@ export interface RequestStatusOptions {
   requestId?: string;
 }
 
-/**
- * Finds a reference like "R-7K3Q9P" in a message: with its "R-", or written "R 7K3Q9P" / "R7K3Q9P" only
- * when it has a digit, so words ("refresh", "retyped") and SMS "r" for "are" ("r thanks") never count.
- */
-export function findRequestId(text: string): string | null {
-  const m = /\bR-[2-9A-Z]{6}\b/i.exec(text) ?? /\bR ?(?=[A-Z]*[2-9])[2-9A-Z]{6}\b/i.exec(text);
-  return m ? parseRequestId(m[0]) : null;
-}
-
 export class RequestStatusDialog extends ComponentDialog {
-  constructor(private readonly deps: AccountDeps) {
+  constructor(private readonly deps: DialogDeps) {
     super(REQUEST_STATUS_DIALOG);
     this.addDialog(createTextPrompt());
     this.addDialog(new WaterfallDialog(STEPS, [this.askReference.bind(this), this.tellStatus.bind(this)]));
@@ -41,8 +34,8 @@ export class RequestStatusDialog extends ComponentDialog {
     const text = typeof step.result === 'string' ? step.result : '';
     const requestId = findRequestId(text) ?? parseRequestId(text);
     if (!requestId) return step.endDialog({ reroute: true } satisfies FlowResult);
-    const allowed = await this.deps.limits.consume('perConversation', conversationRef(step.context));
-    const status = allowed ? await this.deps.requests.status(requestId) : null;
+    const found = await this.deps.recovery.practiceRequestStatus(requestId, callerOf(step.context));
+    const status = found === 'limited' ? null : found;
     if (status === 'open') {
       await say(step.context, `Request ${requestId} is open: the practice has it and hasn't finished it yet. You'll hear from them by email or phone.`);
     } else if (status === 'resolved') {

@@ -1,29 +1,16 @@
 /**
- * ResetPasswordDialog: emails a one-time reset link to the account's verified email, found by that
- * email or by the username. Without an email it offers the other ways: the security questions, a reset
- * token from the practice, or asking the practice for one.
- *
- * The reply is the same whether or not the account exists or has a verified email; at most
- * RESET_EMAILS_PER_ACCOUNT_PER_HOUR links are emailed per account per hour (more get the same reply).
+ * ResetPasswordDialog: asks for the verified email or the username and has the reset-by-email use case
+ * email a one-time link. Without an email it offers the other ways: the security questions, a reset token
+ * from the practice, or asking the practice for one. The reply is the same whether or not the account
+ * exists or has a verified email.
  */
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { TurnContext } from 'botbuilder';
-import { sha256 } from '../services/crypto';
-import {
-  accountLimitKey,
-  CHOICES,
-  conversationRef,
-  EMAIL_LINK_MINUTES,
-  askMenu,
-  followChoice,
-  resetUrl,
-  UNIFORM,
-  withinLimits,
-  type AccountDeps,
-  type FlowResult,
-  type Menu,
-} from './accountKit';
+import { CHOICES } from './choices';
+import type { DialogDeps } from './deps';
+import { askMenu, callerOf, followChoice, type FlowResult, type Menu } from './flow';
+import { UNIFORM } from './messages';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
+import { USERNAME_RULE } from '../services/passwords';
 
 export const RESET_PASSWORD_DIALOG = 'resetPasswordDialog';
 const BY_EMAIL = `${RESET_PASSWORD_DIALOG}.email`;
@@ -39,7 +26,7 @@ const OTHER_WAYS: Menu = [
 const AFTER_SENT: Menu = [...OTHER_WAYS.slice(0, 3), [CHOICES.noThanks, 'done']];
 
 export class ResetPasswordDialog extends ComponentDialog {
-  constructor(private readonly deps: AccountDeps) {
+  constructor(private readonly deps: DialogDeps) {
     super(RESET_PASSWORD_DIALOG);
     this.addDialog(createTextPrompt());
     this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
@@ -66,7 +53,7 @@ export class ResetPasswordDialog extends ComponentDialog {
         text: 'I can email you a link to reset your password. Please type your verified account email or your username. (Never type your password here.)',
         choices: [CHOICES.noEmailReset, CHOICES.haveToken],
       },
-      'Please type your verified account email or your username (6 to 50 characters, no spaces), or choose an option.',
+      `Please type your verified account email or your username (${USERNAME_RULE.summary}), or choose an option.`,
     );
   }
 
@@ -80,35 +67,7 @@ export class ResetPasswordDialog extends ComponentDialog {
       if (this.deps.isNewQuestion(step.context.activity.text ?? '')) return step.endDialog({ reroute: true } satisfies FlowResult);
       return step.replaceDialog(OTHER_WAYS_STEPS);
     }
-
-    await this.emailResetLink(step.context, answer.value);
+    await this.deps.recovery.emailResetLink(answer.value, callerOf(step.context));
     return askMenu(step, `${UNIFORM.resetLinkSent}\n\nNo email arrived, or no email on your account? I can help another way.`, AFTER_SENT);
-  }
-
-  /** Issues and emails a link when the account exists, is active, has a verified email and is under its limits. */
-  private async emailResetLink(context: TurnContext, emailOrUsername: string): Promise<void> {
-    const ref = conversationRef(context);
-    if (!(await withinLimits(this.deps, [['perConversation', ref]], { conversationRef: ref, flow: 'reset-email' }))) return;
-    const { directory } = this.deps;
-    const match = emailOrUsername.includes('@')
-      ? ((await directory.findByVerifiedEmail(emailOrUsername)) ?? (await directory.findByUsername(emailOrUsername)))
-      : await directory.findByUsername(emailOrUsername);
-    const to = match?.account.status === 'active' ? match.account.verifiedEmail : undefined;
-    if (!match || !to) {
-      await this.deps.audit.record({ type: 'reset-requested', conversationRef: ref, detail: { via: 'email', outcome: 'no-verified-email-account' } });
-      return;
-    }
-    const accountRef = this.deps.audit.accountRef(match.account.username);
-    await this.deps.audit.record({ type: 'reset-requested', accountRef, conversationRef: ref, detail: { via: 'email' } });
-    const limitKey = accountLimitKey(this.deps.serverSecret, match.account.username);
-    if (!(await withinLimits(this.deps, [['resetEmailsPerAccount', limitKey]], { conversationRef: ref, accountRef, flow: 'reset-email' }))) return;
-    const { token } = await this.deps.tokens.issueResetLink(match.account.username, { ttlSeconds: EMAIL_LINK_MINUTES * 60, via: 'email' });
-    await this.deps.mailer.send({
-      to,
-      template: 'reset-link',
-      data: { resetUrl: resetUrl(this.deps.publicBaseUrl, token), minutes: String(EMAIL_LINK_MINUTES) },
-      idempotencyKey: `reset-link:${sha256(token)}`,
-    });
-    await this.deps.audit.record({ type: 'reset-link-sent', accountRef, conversationRef: ref, detail: { via: 'email' } });
   }
 }

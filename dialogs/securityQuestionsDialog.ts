@@ -1,40 +1,27 @@
 /**
- * SecurityQuestionsDialog: reset without email by answering the account's two security questions, one
- * at a time, three tries each. Both right → a one-time reset link (10 minutes) shown in chat. A third
- * wrong answer locks this path (only this path) for that account for 24 hours; the lock is checked
- * before every question and every answer, so a second conversation cannot keep guessing.
- *
- * A username that does not exist gets two decoy questions picked from it with a keyed hash (from the same
- * pool real accounts must use), and the same tries and lock, so the chat never reveals whether it exists.
+ * SecurityQuestionsDialog: reset without email by answering the account's two security questions, one at
+ * a time, three tries each (the security-questions use case keeps the count, the 24-hour lock and the
+ * decoys for usernames that do not exist). Both right → a one-time reset link shown in chat.
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import {
-  CHOICES,
-  conversationRef,
-  decoyQuestions,
-  askMenu,
-  followChoice,
-  showChatResetLink,
-  unreadable,
-  withinLimits,
-  type AccountDeps,
-  type FlowResult,
-  type Menu,
-} from './accountKit';
-import { matchChoice } from '../bot/render';
+import { CHOICES } from './choices';
+import type { DialogDeps } from './deps';
+import { askMenu, callerOf, followChoice, unreadable, type FlowResult, type Menu } from './flow';
+import { matchChoice } from './input';
 import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
+import { showChatResetLink } from './resetLinkReply';
 
 export const SECURITY_QUESTIONS_DIALOG = 'securityQuestionsDialog';
 const START = `${SECURITY_QUESTIONS_DIALOG}.start`;
 const QUESTION = `${SECURITY_QUESTIONS_DIALOG}.question`;
 const LOCKED = `${SECURITY_QUESTIONS_DIALOG}.locked`;
+const OTHER_WAYS_STEPS = `${SECURITY_QUESTIONS_DIALOG}.otherWays`;
 
 const OTHER_WAYS: Menu = [
   [CHOICES.haveToken, 'reset-by-token'],
   [CHOICES.requestToken, 'request-reset-token'],
   [CHOICES.person, 'handoff'],
 ];
-const OTHER_WAYS_STEPS = `${SECURITY_QUESTIONS_DIALOG}.otherWays`;
 
 interface QuestionOptions {
   /** Sealed username. */
@@ -43,7 +30,7 @@ interface QuestionOptions {
 }
 
 export class SecurityQuestionsDialog extends ComponentDialog {
-  constructor(private readonly deps: AccountDeps) {
+  constructor(private readonly deps: DialogDeps) {
     super(SECURITY_QUESTIONS_DIALOG);
     this.addDialog(createTextPrompt());
     this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
@@ -81,57 +68,45 @@ export class SecurityQuestionsDialog extends ComponentDialog {
   private async startQuestions(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answer = readAsked(step.result, 'username', [CHOICES.forgotUsername]);
     if ('choice' in answer) return step.endDialog({ next: 'recover-username' } satisfies FlowResult);
-    if ('invalid' in answer) return unreadable(step, this.deps, "I couldn't read that username.");
-    await this.deps.audit.record({ type: 'reset-requested', conversationRef: conversationRef(step.context), detail: { via: 'questions' } });
+    if ('invalid' in answer) return unreadable(step, this.deps.isNewQuestion, "I couldn't read that username.");
+    await this.deps.recovery.beginSecurityQuestions(callerOf(step.context));
     return step.replaceDialog(QUESTION, { user: this.deps.sealer.seal(answer.value), index: 0 } satisfies QuestionOptions);
   }
 
   private async askQuestion(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { user, index } = step.options as QuestionOptions;
-    const username = this.deps.sealer.open(user) ?? '';
-    if (await this.deps.securityLock.isLocked(username)) return step.replaceDialog(LOCKED);
-    const questions = (await this.deps.directory.getSecurityQuestions(username)) ?? decoyQuestions(this.deps.serverSecret, username);
-    return ask(step, { text: `Question ${index + 1} of 2: ${questions[index]}`, choices: [CHOICES.dontRemember] });
+    const next = await this.deps.recovery.securityQuestion(this.deps.sealer.open(user) ?? '', index);
+    if (next.kind === 'locked') return step.replaceDialog(LOCKED);
+    return ask(step, { text: `Question ${index + 1} of 2: ${next.question}`, choices: [CHOICES.dontRemember] });
   }
 
   private async checkAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { user, index } = step.options as QuestionOptions;
     const username = this.deps.sealer.open(user) ?? '';
     const answer = typeof step.result === 'string' ? step.result : '';
-    const ref = conversationRef(step.context);
-    const accountRef = this.deps.audit.accountRef(username);
     if (matchChoice(answer, [CHOICES.dontRemember])) return step.replaceDialog(OTHER_WAYS_STEPS);
 
-    if (!(await withinLimits(this.deps, [['perConversation', ref]], { conversationRef: ref, accountRef, flow: 'security-questions' }))) {
-      await say(step.context, "Sorry, that's too many attempts for now. Please try again later, or call the practice.");
-      return step.endDialog({} satisfies FlowResult);
-    }
-
-    // One check at a time per account (across conversations and instances), and never once it is locked.
-    const verdict = await this.deps.accountLock.withLock(accountRef, async () => {
-      if (await this.deps.securityLock.isLocked(username)) return 'locked' as const;
-      if (await this.deps.directory.verifySecurityAnswer(username, index, answer)) {
-        await this.deps.securityLock.reset(username, index);
-        return 'right' as const;
+    const verdict = await this.deps.recovery.checkSecurityAnswer(
+      // "talk to a person", "how do I enroll": a question, not an answer — routed, and no try counted.
+      { username, index, answer, isNotAnAnswer: (text) => this.deps.isNewQuestion(text) },
+      callerOf(step.context),
+    );
+    switch (verdict.kind) {
+      case 'limited':
+        await say(step.context, "Sorry, that's too many attempts for now. Please try again later, or call the practice.");
+        return step.endDialog({} satisfies FlowResult);
+      case 'locked':
+        return step.replaceDialog(LOCKED);
+      case 'not-an-answer':
+        return step.endDialog({ reroute: true } satisfies FlowResult);
+      case 'right':
+        if (index === 0) return step.replaceDialog(QUESTION, { user, index: 1 } satisfies QuestionOptions);
+        return showChatResetLink(step, await this.deps.recovery.issueChatResetLink(username, 'questions', callerOf(step.context)));
+      case 'wrong': {
+        const { triesLeft } = verdict;
+        await say(step.context, `Sorry, that answer doesn't match. You have ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left for this question.`);
+        return step.replaceDialog(QUESTION, { user, index } satisfies QuestionOptions);
       }
-      // "talk to a person", "how do I enroll": a question, not an answer — route it, and count no try.
-      if (this.deps.isNewQuestion(answer)) return 'question' as const;
-      return this.deps.securityLock.recordFailure(username, index);
-    });
-
-    if (verdict === 'locked') return step.replaceDialog(LOCKED);
-    if (verdict === 'question') return step.endDialog({ reroute: true } satisfies FlowResult);
-    if (verdict === 'right') {
-      if (index === 0) return step.replaceDialog(QUESTION, { user, index: 1 } satisfies QuestionOptions);
-      return showChatResetLink(this.deps, step, username, 'questions');
     }
-    const { triesLeft, locked } = verdict;
-    await this.deps.audit.record({ type: 'security-answer-failed', accountRef, conversationRef: ref, detail: { question: index + 1, triesLeft } });
-    if (locked) {
-      await this.deps.audit.record({ type: 'security-path-locked', accountRef, conversationRef: ref });
-      return step.replaceDialog(LOCKED);
-    }
-    await say(step.context, `Sorry, that answer doesn't match. You have ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left for this question.`);
-    return step.replaceDialog(QUESTION, { user, index } satisfies QuestionOptions);
   }
 }

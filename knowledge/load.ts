@@ -1,17 +1,17 @@
 /**
- * The default knowledge base and matcher, wired from the practice configuration. Used by the CLIs and tests;
- * the bot host builds its own from its already-loaded config (bot/app.ts), so configuration is read once there.
+ * The shipped knowledge base and a matcher over it, for the CLIs and tools (kb:ask, kb:eval, calibrate).
+ * Answers keep their `{{placeholders}}` here: matching never reads answers, and the knowledge layer reads no
+ * configuration. The bot fills them from the practice settings when it loads the KB (dialogs/faq.ts).
  */
-import { loadConfig } from '../services/config';
 import { createMatcher, type Matcher, type MatcherOptions } from './matcher';
-import { DEFAULT_KB_FILE, loadKnowledgeBase, placeholdersFromConfig, type KnowledgeBase } from './schema';
+import { DEFAULT_KB_FILE, loadKnowledgeBase, type KnowledgeBase } from './schema';
 
-/** Loads knowledge/faq.json with placeholders from the environment's practice settings. */
+/** Loads knowledge/faq.json (or `file`) as written. */
 export function loadDefaultKnowledgeBase(file = DEFAULT_KB_FILE): KnowledgeBase {
-  return loadKnowledgeBase(file, placeholdersFromConfig(loadConfig()));
+  return loadKnowledgeBase(file);
 }
 
-/** `createMatcher` over the default knowledge base. */
+/** `createMatcher` over the shipped knowledge base. */
 export function loadDefaultMatcher(options?: MatcherOptions): Matcher {
   return createMatcher(loadDefaultKnowledgeBase(), options);
 }

@@ -5,7 +5,7 @@
  * isnt working". The matcher compares *concepts*, not spellings, so every message (and every KB question) goes
  * through the same pipeline:
  *
- *   tokenize (foldText) → expandShorthand → correctTypos (splitJoined) → stem → applyPhrases (other services' accounts
+ *   tokenize (foldForMatching) → expandShorthand → correctTypos (splitJoined) → stem → applyPhrases (other services' accounts
  *   first, then the concept rules) → stop words and bare numbers → resolveSocial
  *
  * Each step is a pure function so it can be tested (and reasoned about) on its own; the word tables they use live
@@ -22,14 +22,15 @@ export { COMMON_WORDS, FOREIGN_RULES, PHRASE_RULES, SHORTHAND, STOP_WORDS, type 
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Lower-cases, strips accents and punctuation, so "Réinitialiser", "E-mail" and "e mail" compare equal.
+ * The matcher's own folding of a sentence into words (values are compared with services/text/fold.ts instead):
+ * lower-cases, strips accents and punctuation, so "Réinitialiser", "E-mail" and "e mail" compare equal.
  * Hyphens and apostrophes *inside* words are dropped ("un-enrolled" → "unenrolled", "can't" → "cant"): patients
  * write both forms and the joined form is the one our tables know. "w/o" and "w/" are spelled out first because
  * the slash would otherwise split them into meaningless letters. Contractions that would fold into other words are
  * spelled out first: "I'd" is not "id" (as in "portal id"), "I'll" is not "ill", "we're" is not "were".
- * @example foldText("Can't log-in w/o my E-mail!") // "cant login without my email"
+ * @example foldForMatching("Can't log-in w/o my E-mail!") // "cant login without my email"
  */
-export function foldText(text: string): string {
+export function foldForMatching(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -47,7 +48,7 @@ export function foldText(text: string): string {
 
 /** Splits folded text into word tokens. @example tokenize("Forgot my PW!!") // ["forgot", "my", "pw"] */
 export function tokenize(text: string): string[] {
-  const folded = foldText(text);
+  const folded = foldForMatching(text);
   return folded ? folded.split(' ') : [];
 }
 

@@ -8,19 +8,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Config } from '../services/config';
 
-/** Self-service flows an answer may offer; the dialogs layer maps each to a dialog. */
-export const KB_ACTIONS = ['recover-username', 'reset-password', 'renew-token', 'reactivate', 'handoff'] as const;
-export type KbAction = (typeof KB_ACTIONS)[number];
-
-/** Values filled into `{name}` placeholders in answers and action prompts. */
-export interface KbPlaceholders {
-  practiceName: string;
-  practicePhone: string;
-  practiceHours: string;
+/**
+ * How a KB is loaded. The knowledge layer imports nothing else, so what it needs from the rest of the bot
+ * comes in as plain values and functions.
+ */
+export interface KbLoadOptions {
+  /**
+   * Fills `{{name}}` placeholders in answers and action prompts (the bot passes the practice's name, phone and
+   * hours); it throws on an unknown placeholder, and the error is reported with the entry and field. Without it
+   * the text is kept as written (the matcher never reads answers).
+   */
+  fill?: (text: string) => string;
+  /** The flows an entry may offer as its `action` (the dialogs' flow registry). Without it, any id-like name. */
+  actions?: readonly string[];
 }
-const PLACEHOLDER_NAMES: readonly (keyof KbPlaceholders)[] = ['practiceName', 'practicePhone', 'practiceHours'];
 
 /** Entries the bot relies on by id (dialogs and tests refer to them); the file must define every one. */
 export const REQUIRED_IDS = [
@@ -53,7 +55,7 @@ const EntrySchema = z
     keywords: z.array(z.string().trim().min(1, 'must not be empty'), { message: 'must be a list of strings' }).min(1, 'must have at least 1 item'),
     answer: z.string().trim().min(1, 'must not be empty').max(MAX_ANSWER_CHARS, `must be at most ${MAX_ANSWER_CHARS} characters`),
     followUps: z.array(z.string(), { message: 'must be a list of entry ids' }).optional(),
-    action: z.enum(KB_ACTIONS, { message: `must be one of ${KB_ACTIONS.join(', ')}` }).optional(),
+    action: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a flow name such as "reset-password"').optional(),
     actionPrompt: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
   })
   .strict();
@@ -87,7 +89,8 @@ export interface KbEntry {
   answer: string;
   /** Ids of related entries to offer next (always present, possibly empty). */
   followUps: string[];
-  action?: KbAction;
+  /** A flow the answer offers to perform (a name from the flow registry, checked at load). */
+  action?: string;
   /** Question that offers `action` ("Would you like me to …?"), placeholders filled. */
   actionPrompt?: string;
 }
@@ -126,32 +129,35 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   return `${field}: ${issue.message}`;
 }
 
-/** Fills `{practiceName}`-style placeholders; any other `{name}` is an error (a typo would reach patients). */
-function fillPlaceholders(text: string, values: KbPlaceholders, where: string): string {
-  return text.replace(/\{([^{}]*)\}/g, (_, name: string) => {
-    if (!(PLACEHOLDER_NAMES as readonly string[]).includes(name)) {
-      throw new KnowledgeBaseError(`${where}: unknown placeholder {${name}} (allowed: ${PLACEHOLDER_NAMES.map((p) => `{${p}}`).join(', ')})`);
-    }
-    return values[name as keyof KbPlaceholders];
-  });
+/** Runs the caller's placeholder filler, reporting its error with the entry and field. */
+function filled(text: string, options: KbLoadOptions, where: string): string {
+  if (!options.fill) return text;
+  try {
+    return options.fill(text);
+  } catch (err) {
+    throw new KnowledgeBaseError(`${where}: ${(err as Error).message}`);
+  }
 }
 
-function parseEntry(raw: unknown, index: number, source: string, values: KbPlaceholders): KbEntry {
+function parseEntry(raw: unknown, index: number, source: string, options: KbLoadOptions): KbEntry {
   const label = `${source}: ${entryLabel(raw, index)}`;
   const parsed = EntrySchema.safeParse(raw);
   if (!parsed.success) throw new KnowledgeBaseError(`${label}: ${formatIssue(parsed.error.issues[0])}`);
   const e = parsed.data;
   if (e.actionPrompt && !e.action) throw new KnowledgeBaseError(`${label}: actionPrompt: needs an "action" to offer`);
+  if (e.action && options.actions && !options.actions.includes(e.action)) {
+    throw new KnowledgeBaseError(`${label}: action: "${e.action}" is not a flow the bot can perform (one of ${options.actions.join(', ')})`);
+  }
   return {
     id: e.id,
     kind: e.kind,
     title: e.title,
     questions: e.questions,
     keywords: e.keywords,
-    answer: fillPlaceholders(e.answer, values, `${label}: answer`),
+    answer: filled(e.answer, options, `${label}: answer`),
     followUps: e.followUps ?? [],
     ...(e.action ? { action: e.action } : {}),
-    ...(e.actionPrompt ? { actionPrompt: fillPlaceholders(e.actionPrompt, values, `${label}: actionPrompt`) } : {}),
+    ...(e.actionPrompt ? { actionPrompt: filled(e.actionPrompt, options, `${label}: actionPrompt`) } : {}),
   };
 }
 
@@ -177,10 +183,10 @@ function checkEntries(entries: KbEntry[], source: string): void {
  * Validates already-parsed KB data. `source` names it in error messages (usually the file path).
  * @throws KnowledgeBaseError naming the entry (id and 1-based position) and the field.
  */
-export function parseKnowledgeBase(data: unknown, placeholders: KbPlaceholders, source = 'knowledge base'): KnowledgeBase {
+export function parseKnowledgeBase(data: unknown, options: KbLoadOptions = {}, source = 'knowledge base'): KnowledgeBase {
   const file = FileSchema.safeParse(data);
   if (!file.success) throw new KnowledgeBaseError(`${source}: ${formatIssue(file.error.issues[0])}`);
-  const entries = file.data.entries.map((raw, i) => parseEntry(raw, i, source, placeholders));
+  const entries = file.data.entries.map((raw, i) => parseEntry(raw, i, source, options));
   checkEntries(entries, source);
   return {
     entries,
@@ -198,10 +204,10 @@ function displayPath(file: string): string {
 
 /**
  * Reads, validates and fills a KB file.
- * @example loadKnowledgeBase(DEFAULT_KB_FILE, placeholdersFromConfig(loadConfig()))
+ * @example loadKnowledgeBase(DEFAULT_KB_FILE, { fill: (t) => t.replaceAll('{{practiceName}}', 'Riverside') })
  * @throws KnowledgeBaseError e.g. `knowledge/faq.json: entry "reset-password" (#9): questions: must have at least 2 items`
  */
-export function loadKnowledgeBase(file: string, placeholders: KbPlaceholders): KnowledgeBase {
+export function loadKnowledgeBase(file: string = DEFAULT_KB_FILE, options: KbLoadOptions = {}): KnowledgeBase {
   const source = displayPath(file);
   let text: string;
   try {
@@ -215,17 +221,8 @@ export function loadKnowledgeBase(file: string, placeholders: KbPlaceholders): K
   } catch (err) {
     throw new KnowledgeBaseError(`${source}: not valid JSON (${(err as Error).message})`);
   }
-  return parseKnowledgeBase(data, placeholders, source);
+  return parseKnowledgeBase(data, options, source);
 }
 
 /** The KB shipped with the bot. */
 export const DEFAULT_KB_FILE = path.join(__dirname, 'faq.json');
-
-/** Placeholder values from the practice configuration. */
-export function placeholdersFromConfig(config: Pick<Config, 'practice'>): KbPlaceholders {
-  return {
-    practiceName: config.practice.name,
-    practicePhone: config.practice.phone,
-    practiceHours: config.practice.hours.text,
-  };
-}

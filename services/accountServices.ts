@@ -1,5 +1,5 @@
 /**
- * Builds the account services (directory, tokens, mail, audit, limits, requests) once from
+ * Builds the account services (directory, tokens, mail, audit, limits, requests) and the recovery use cases once from
  * configuration — shared by the bot host and the admin CLI, so both see the same data the same way.
  */
 import type { Config } from './config';
@@ -12,6 +12,8 @@ import { RedisAuditLog, type AuditLog } from './audit';
 import { createLimits, RedisSecurityQuestionLock, type Limits, type SecurityQuestionLock } from './limits';
 import { RedisRequestQueue, type RequestQueue } from './requests';
 import { createSealer, type Sealer } from './state/sealer';
+import { TurnLock } from './state/turnLock';
+import { createRecovery, type Recovery } from './recovery';
 
 export interface AccountServices {
   directory: PortalDirectory;
@@ -22,6 +24,8 @@ export interface AccountServices {
   securityLock: SecurityQuestionLock;
   requests: RequestQueue;
   sealer: Sealer;
+  /** The use cases (username recovery, password resets, practice requests) over the services above. */
+  recovery: Recovery;
 }
 
 export interface AccountServiceOptions {
@@ -36,7 +40,7 @@ export interface AccountServiceOptions {
 
 export function createAccountServices({ config, redis, embedded, logger, mailer }: AccountServiceOptions): AccountServices {
   const keys = new Keys(config.keyPrefix);
-  return {
+  const services = {
     directory: new RedisPortalDirectory({ redis, keys, logger }),
     tokens: new RedisTokenService({ redis, keys }),
     mailer: createMailer({ config, redis, embedded, logger, ...mailer }),
@@ -46,4 +50,15 @@ export function createAccountServices({ config, redis, embedded, logger, mailer 
     requests: new RedisRequestQueue({ redis, keys, logger }),
     sealer: createSealer(config.serverSecret),
   };
+  const recovery = createRecovery({
+    ...services,
+    logger,
+    // Serialises security-answer checks per account across conversations and instances.
+    accountLock: new TurnLock(redis, keys, { kind: 'acct', lockMs: 10_000, waitMs: 10_000 }),
+    serverSecret: config.serverSecret,
+    publicBaseUrl: config.publicBaseUrl,
+    practiceNotifyEmail: config.mail.practiceNotifyEmail,
+    practiceTimeZone: config.practice.timeZone,
+  });
+  return { ...services, recovery };
 }

@@ -9,44 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
-export type Day = (typeof DAYS)[number];
-
-/** One opening rule: on these days (0 = Monday), from `open` to `close` minutes after midnight. */
-export interface OpeningRule {
-  days: number[];
-  openMinute: number;
-  closeMinute: number;
-}
-
-export interface PracticeHours {
-  /** The text as configured, shown to patients ("Mon-Fri 08:00-17:00"). */
-  text: string;
-  rules: OpeningRule[];
-}
-
-const HOURS_SEGMENT = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))?\s+([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
-
-/** Parses `Mon-Fri 08:00-17:00; Sat 09:00-12:00` into rules; returns an error text when it cannot. */
-export function parsePracticeHours(text: string): PracticeHours | string {
-  const rules: OpeningRule[] = [];
-  for (const raw of text.split(/[;,]/)) {
-    const segment = raw.trim().replace(/\s+/g, ' ');
-    const m = HOURS_SEGMENT.exec(segment);
-    if (!m) return `"${segment}" is not like "Mon-Fri 08:00-17:00" (several may be joined with ";")`;
-    const from = DAYS.indexOf(m[1] as Day);
-    const to = m[2] ? DAYS.indexOf(m[2] as Day) : from;
-    if (to < from) return `"${segment}": day range runs backwards`;
-    const openMinute = Number(m[3]) * 60 + Number(m[4]);
-    const closeMinute = Number(m[5]) * 60 + Number(m[6]);
-    if (closeMinute <= openMinute) return `"${segment}": closing time must be after opening time`;
-    const days: number[] = [];
-    for (let d = from; d <= to; d += 1) days.push(d);
-    rules.push({ days, openMinute, closeMinute });
-  }
-  return { text: text.trim(), rules };
-}
+import { parsePracticeHours, type PracticeHours } from './practice/hours';
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -105,7 +68,7 @@ const EnvSchema = z
     PRACTICE_NOTIFY_EMAIL: z.preprocess(emptyToUndefined, z.string().email().optional()),
     OUTBOX_DIR: z.string().default('outbox'),
     SERVER_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
-    DEMO_ACCOUNTS_FILE: z.string().default('test/fixtures/demo-accounts.json'),
+    DEMO_ACCOUNTS_FILE: z.string().default('demo/accounts.json'),
     RATE_LIMIT_CONVERSATION_PER_MINUTE: int(30, 1, 10000),
     RATE_LIMIT_IP_PER_MINUTE: int(120, 1, 100000),
     RATE_LIMIT_ACCOUNT_PER_HOUR: int(10, 1, 10000),
@@ -228,19 +191,4 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
       resetEmailsPerAccountPerHour: e.RESET_EMAILS_PER_ACCOUNT_PER_HOUR,
     },
   };
-}
-
-/** True when the practice is open at `now`, in the practice's time zone. */
-export function isPracticeOpen(hours: PracticeHours, timeZone: string, now = new Date()): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  const day = DAYS.indexOf(get('weekday') as Day);
-  const minute = Number(get('hour')) * 60 + Number(get('minute'));
-  return hours.rules.some((r) => r.days.includes(day) && minute >= r.openMinute && minute <= r.closeMinute);
 }

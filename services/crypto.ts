@@ -54,28 +54,6 @@ export function constantTimeEqualHex(a: string, b: string): boolean {
   return ba.length === bb.length && timingSafeEqual(ba, bb);
 }
 
-/**
- * Lower-case letters and digits only (accents, spaces and punctuation dropped): the one folding used to
- * compare names and security answers, so "Álvarez-Ruiz" = "alvarez ruiz" and "Mrs. Delgado" = "mrs delgado".
- */
-export function foldText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
-}
-
-/**
- * The form in which security answers are hashed and compared: lower-case letters and digits only, with
- * accents, spaces and punctuation dropped, so "  San  Antonio ", "sanantonio", "Mrs. Delgado" / "mrs
- * delgado" and "Biscuit." / "biscuit" are the same answer. Patients type answers from memory; failing
- * them on a full stop would lock them out with the right answer.
- */
-export function normaliseAnswer(answer: string): string {
-  return foldText(answer);
-}
-
 /** Hashes a password or answer with argon2id (library defaults: 19 MiB, 2 passes, random salt). */
 export async function hashSecret(secret: string): Promise<string> {
   return argonHash(secret, { algorithm: ARGON2ID });

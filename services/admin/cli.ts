@@ -13,7 +13,8 @@ import { z } from 'zod';
 import type { AuditEvent, AuditLog } from '../audit';
 import { createAccountServices } from '../accountServices';
 import { ConfigError, loadConfig, readEnvFile, type Config } from '../config';
-import { foldName, ImportError, type PortalDirectory } from '../directory';
+import { ImportError, type PortalDirectory } from '../directory';
+import { foldLoose } from '../text/fold';
 import { createLogger } from '../logger';
 import type { MailMessage } from '../mail';
 import { createRedis } from '../redis';
@@ -255,7 +256,7 @@ async function resolveRequest(requestId: string, patientId: string, by: string |
     io.err(`Patient ${patient.id} has no portal account, so a ${request.kind} request cannot be resolved for them; nothing done.`);
     return 1;
   }
-  if (foldName(request.lastName) !== foldName(patient.lastName) || request.dateOfBirth !== patient.dateOfBirth) {
+  if (foldLoose(request.lastName) !== foldLoose(patient.lastName) || request.dateOfBirth !== patient.dateOfBirth) {
     io.err(`Warning: the last name or date of birth in ${ref} differs from patient ${patient.id}'s record. Check you chose the right patient.`);
   }
 

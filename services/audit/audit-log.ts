@@ -3,9 +3,9 @@
  * approximately to the newest 100,000 entries).
  *
  * Events carry ids and outcomes, never PHI or secrets: an account is named by `accountRef` — the first 16
- * hex of HMAC(serverSecret, lower-cased username) — stable for one secret, meaningless without it. Set
- * `SERVER_SECRET` so the bot and the admin CLI compute the same refs (outside production each process
- * otherwise invents its own secret).
+ * hex of HMAC(serverSecret, normalised username) — stable for one secret, meaningless without it. The bot
+ * and the admin CLI compute the same refs because both read SERVER_SECRET (outside production, when it is
+ * unset, both use the same public development value).
  *
  * @example
  *   await audit.record({ type: 'reset-link-sent', accountRef: audit.accountRef(username), conversationRef });
@@ -14,7 +14,7 @@ import type { Logger } from '../logger';
 import { REDACTED_FIELDS } from '../logger';
 import type { Keys, RedisClient } from '../redis';
 import { hmac, sha256 } from '../crypto';
-import { normaliseUsername } from '../directory/normalise';
+import { normaliseIdentifier } from '../text/fold';
 
 export const AUDIT_TYPES = [
   'username-sent',
@@ -70,9 +70,9 @@ export interface AuditLog {
   accountRef(username: string): string;
 }
 
-/** First 16 hex of HMAC(secret, lower-cased username): links an account's events without naming it. */
+/** First 16 hex of HMAC(secret, normalised username): links an account's events without naming it. */
 export function accountRefFor(secret: string, username: string): string {
-  return hmac(secret, `acct:${normaliseUsername(username)}`).slice(0, 16);
+  return hmac(secret, `acct:${normaliseIdentifier(username)}`).slice(0, 16);
 }
 
 export const AUDIT_MAXLEN = 100_000;

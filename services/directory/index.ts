@@ -2,5 +2,4 @@
 export * from './types';
 export { ImportFileSchema, isValidDateOfBirth, type ImportFile, type ParsedImportFile } from './schema';
 export { RedisPortalDirectory, type RedisPortalDirectoryOptions } from './redis-directory';
-export { foldName, normaliseEmail, normaliseUsername } from './normalise';
 export { SECURITY_QUESTION_POOL, canonicalQuestion } from './securityQuestions';

@@ -16,9 +16,9 @@
  */
 import type { Logger } from '../logger';
 import type { Keys, RedisClient } from '../redis';
-import { hashSecret, normaliseAnswer, randomToken, sha256, verifyAgainstDummy, verifySecret } from '../crypto';
+import { hashSecret, randomToken, sha256, verifyAgainstDummy, verifySecret } from '../crypto';
 import { checkPasswordPolicy, failedPasswordRules } from '../passwords/policy';
-import { foldName, normaliseEmail, normaliseUsername } from './normalise';
+import { foldLoose, normaliseIdentifier } from '../text/fold';
 import { describeImportPath, formatImportIssues, ImportFileSchema, type ParsedImportFile } from './schema';
 import {
   AccountNotFoundError,
@@ -61,13 +61,13 @@ export class RedisPortalDirectory implements PortalDirectory {
     return this.keys.tagged('pat', id);
   }
   private accountKey(username: string): string {
-    return this.keys.tagged('acct', normaliseUsername(username));
+    return this.keys.tagged('acct', normaliseIdentifier(username));
   }
   private emailKey(email: string): string {
-    return this.keys.plain('email', sha256(normaliseEmail(email)));
+    return this.keys.plain('email', sha256(normaliseIdentifier(email)));
   }
   private notificationEmailKey(email: string): string {
-    return this.keys.plain('nemail', sha256(normaliseEmail(email)));
+    return this.keys.plain('nemail', sha256(normaliseIdentifier(email)));
   }
 
   async importPatients(input: unknown): Promise<{ patients: number; accounts: number }> {
@@ -96,7 +96,7 @@ export class RedisPortalDirectory implements PortalDirectory {
         };
         if (p.notificationEmail) patient.notificationEmail = p.notificationEmail;
         if (p.phone) patient.phone = p.phone;
-        if (p.account) patient.account = normaliseUsername(p.account.username);
+        if (p.account) patient.account = normaliseIdentifier(p.account.username);
         multi.hset(this.patientKey(p.id), patient);
         multi.sadd(this.keys.plain('patients'), p.id);
         if (p.notificationEmail) multi.sadd(this.notificationEmailKey(p.notificationEmail), p.id);
@@ -117,7 +117,7 @@ export class RedisPortalDirectory implements PortalDirectory {
           };
           if (a.verifiedEmail) {
             account.verifiedEmail = a.verifiedEmail;
-            multi.set(this.emailKey(a.verifiedEmail), normaliseUsername(a.username));
+            multi.set(this.emailKey(a.verifiedEmail), normaliseIdentifier(a.username));
           }
           multi.hset(this.accountKey(a.username), account);
         }
@@ -166,8 +166,8 @@ export class RedisPortalDirectory implements PortalDirectory {
         const a = next.p.account!;
         const [password, a0, a1] = await Promise.all([
           hashSecret(a.password),
-          hashSecret(normaliseAnswer(a.securityQuestions[0].answer)),
-          hashSecret(normaliseAnswer(a.securityQuestions[1].answer)),
+          hashSecret(foldLoose(a.securityQuestions[0].answer)),
+          hashSecret(foldLoose(a.securityQuestions[1].answer)),
         ]);
         out[next.i] = { password, answers: [a0, a1] };
       }
@@ -205,12 +205,12 @@ export class RedisPortalDirectory implements PortalDirectory {
     if (!username) return null;
     const match = await this.findByUsername(username);
     // Guards against a stale index entry: the account must still carry this address.
-    if (!match?.account.verifiedEmail || normaliseEmail(match.account.verifiedEmail) !== normaliseEmail(email)) return null;
+    if (!match?.account.verifiedEmail || normaliseIdentifier(match.account.verifiedEmail) !== normaliseIdentifier(email)) return null;
     return match;
   }
 
   async findByNotificationEmailLastNameDob(email: string, lastName: string, dateOfBirth: string): Promise<AccountMatch | null> {
-    const wantName = foldName(lastName);
+    const wantName = foldLoose(lastName);
     if (!email.trim() || !wantName) return null;
     const ids = await this.redis.smembers(this.notificationEmailKey(email));
     const patients = await Promise.all(ids.map((id) => this.getPatient(id)));
@@ -218,8 +218,8 @@ export class RedisPortalDirectory implements PortalDirectory {
       (p): p is Patient =>
         !!p &&
         !!p.notificationEmail &&
-        normaliseEmail(p.notificationEmail) === normaliseEmail(email) &&
-        foldName(p.lastName) === wantName &&
+        normaliseIdentifier(p.notificationEmail) === normaliseIdentifier(email) &&
+        foldLoose(p.lastName) === wantName &&
         p.dateOfBirth === dateOfBirth.trim(),
     );
     if (matches.length !== 1) return null;
@@ -260,7 +260,7 @@ export class RedisPortalDirectory implements PortalDirectory {
   }
 
   async verifySecurityAnswer(username: string, index: 0 | 1, answer: string): Promise<boolean> {
-    const normalised = normaliseAnswer(answer);
+    const normalised = foldLoose(answer);
     if (index !== 0 && index !== 1) return false;
     const hash = username.trim() ? await this.redis.hget(this.accountKey(username), index === 0 ? 'a0' : 'a1') : null;
     if (!hash) return verifyAgainstDummy(normalised);

@@ -12,9 +12,8 @@
  * value (a password or date of birth must not end up in a terminal log).
  */
 import { z } from 'zod';
-import { normaliseAnswer } from '../crypto';
 import { checkPasswordPolicy, failedPasswordRules, USERNAME_RULE } from '../passwords/policy';
-import { normaliseEmail, normaliseUsername } from './normalise';
+import { foldLoose, normaliseIdentifier } from '../text/fold';
 import { canonicalQuestion } from './securityQuestions';
 
 /** True for a real calendar date `YYYY-MM-DD` between 1900-01-01 and today. */
@@ -37,11 +36,11 @@ const SecurityQuestionInput = z.strictObject({
   answer: z
     .string()
     .max(200, 'is longer than 200 characters')
-    .refine((a) => normaliseAnswer(a).length >= 2, 'must have at least 2 characters besides spaces'),
+    .refine((a) => foldLoose(a).length >= 2, 'must have at least 2 characters besides spaces'),
 });
 
 const AccountInput = z.strictObject({
-  username: z.string().refine((u) => USERNAME_RULE.check(u), 'must be 6 to 50 characters with no spaces'),
+  username: z.string().refine((u) => USERNAME_RULE.check(u), `must be ${USERNAME_RULE.summary}`),
   password: z.string(),
   verifiedEmail: z.email('is not a valid email address').optional(),
   securityQuestions: z
@@ -90,9 +89,9 @@ export const ImportFileSchema = z
     file.patients.forEach((p, i) => {
       dup('id', p.id, i, ['id'], 'this id');
       if (p.account) {
-        dup('username', normaliseUsername(p.account.username), i, ['account', 'username'], 'this username (ignoring case)');
+        dup('username', normaliseIdentifier(p.account.username), i, ['account', 'username'], 'this username (ignoring case)');
         if (p.account.verifiedEmail) {
-          dup('email', normaliseEmail(p.account.verifiedEmail), i, ['account', 'verifiedEmail'], 'this verified email');
+          dup('email', normaliseIdentifier(p.account.verifiedEmail), i, ['account', 'verifiedEmail'], 'this verified email');
         }
       }
     });

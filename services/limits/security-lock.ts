@@ -7,7 +7,7 @@
  * behaviour does not reveal whether an account exists.
  */
 import type { Keys, RedisClient } from '../redis';
-import { normaliseUsername } from '../directory/normalise';
+import { normaliseIdentifier } from '../text/fold';
 
 export interface SecurityQuestionLock {
   /** Counts a wrong answer; `locked` is true once the path is (or already was) locked. */
@@ -53,10 +53,10 @@ export class RedisSecurityQuestionLock implements SecurityQuestionLock {
   }
 
   private failKey(username: string, index: 0 | 1): string {
-    return this.keys.tagged('acct', normaliseUsername(username), 'sq', 'fail', String(index));
+    return this.keys.tagged('acct', normaliseIdentifier(username), 'sq', 'fail', String(index));
   }
   private lockKey(username: string): string {
-    return this.keys.tagged('acct', normaliseUsername(username), 'sq', 'lock');
+    return this.keys.tagged('acct', normaliseIdentifier(username), 'sq', 'lock');
   }
 
   async recordFailure(username: string, questionIndex: 0 | 1): Promise<{ triesLeft: number; locked: boolean }> {

@@ -18,6 +18,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { escapeHtml, fillTemplate, placeholdersOf, TemplateError } from '../text/template';
+
+export { escapeHtml, TemplateError };
 
 /** Every template the bot can send. `templates/` must hold exactly one folder for each. */
 export const TEMPLATE_NAMES = [
@@ -41,14 +44,6 @@ const BRAND_FIELDS: ReadonlyArray<keyof Brand> = ['practiceName', 'practicePhone
 const LAYOUT_FIELDS = ['content', 'subject'] as const;
 
 export const DEFAULT_TEMPLATES_DIR = path.join(__dirname, 'templates');
-
-/** A template file that is malformed, or data that does not fit the template. The message says which. */
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
 
 const FieldName = z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'field names are camelCase letters and digits');
 
@@ -80,18 +75,6 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
-}
-
-const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
-
-/** The placeholder names used in `source`, or an error text if a `{{` or `}}` is left over. */
-function placeholdersOf(source: string): Set<string> | string {
-  const names = new Set<string>();
-  for (const m of source.matchAll(PLACEHOLDER)) names.add(m[1]);
-  const rest = source.replace(PLACEHOLDER, '');
-  const stray = /\{\{|\}\}/.exec(rest);
-  if (stray) return `has a malformed placeholder near "${rest.slice(Math.max(0, stray.index - 20), stray.index + 22)}"`;
-  return names;
 }
 
 function readRequired(file: string): string {
@@ -180,23 +163,8 @@ export function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): Templates {
   return { byName, layout };
 }
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-function fill(source: string, values: Record<string, string>, escape: (v: string) => string, raw: ReadonlySet<string> = new Set()): string {
-  return source.replace(PLACEHOLDER, (_m, name: string) => {
-    const value = values[name];
-    // Load-time checks make this unreachable; kept so a bug can never mail a literal "{{…}}".
-    if (value === undefined) throw new TemplateError(`no value for {{${name}}}`);
-    return raw.has(name) ? value : escape(value);
-  });
+function fill(source: string, values: Record<string, string>, escape: (v: string) => string, raw?: ReadonlySet<string>): string {
+  return fillTemplate(source, values, { escape, raw });
 }
 
 /** Checks `data` against the template's declared fields: all present, none extra, URLs well formed. */

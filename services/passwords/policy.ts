@@ -10,7 +10,7 @@
  *   checkPasswordPolicy('Password1!', {}).rules.find((r) => r.id === 'not-common')?.ok              // false
  */
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { foldName, normaliseUsername } from '../directory/normalise';
+import { foldLoose, normaliseIdentifier } from '../text/fold';
 
 export type PasswordRuleId =
   | 'length'
@@ -100,8 +100,8 @@ export function checkPasswordPolicy(password: string, ctx: PasswordContext = {})
     special: /[^\p{L}\p{N}\s]/u.test(password),
     'no-edge-space': password.length > 0 && password === password.trim(),
     'not-common': password.length > 0 && !isCommonPassword(password),
-    'no-username': !contains(password, ctx.username, normaliseUsername),
-    'no-last-name': !contains(password, ctx.lastName, foldName),
+    'no-username': !contains(password, ctx.username, normaliseIdentifier),
+    'no-last-name': !contains(password, ctx.lastName, foldLoose),
   };
   const rules = PASSWORD_RULES.map((r) => ({ id: r.id, label: r.label, ok: verdicts[r.id] }));
   return { ok: rules.every((r) => r.ok), rules };
@@ -112,21 +112,21 @@ export function failedPasswordRules(result: PasswordPolicyResult): string[] {
   return result.rules.filter((r) => !r.ok).map((r) => r.label);
 }
 
+const USERNAME_MIN = 6;
+const USERNAME_MAX = 50;
+
 /**
- * The username rule: 6–50 characters, no whitespace anywhere; case-insensitive for uniqueness.
+ * The username rule: 6–50 characters, no whitespace anywhere; case-insensitive for uniqueness. Its wording is
+ * read from here wherever the rule is explained (chat re-asks, import errors).
  * @example USERNAME_RULE.check('jsmith01') // true
  */
 export const USERNAME_RULE = {
-  minLength: 6,
-  maxLength: 50,
-  label: 'A username of 6 to 50 characters with no spaces',
+  minLength: USERNAME_MIN,
+  maxLength: USERNAME_MAX,
+  /** "6 to 50 characters with no spaces" */
+  summary: `${USERNAME_MIN} to ${USERNAME_MAX} characters with no spaces`,
   check(username: string): boolean {
     const length = [...username].length;
-    return length >= 6 && length <= 50 && !/\s/u.test(username);
+    return length >= USERNAME_MIN && length <= USERNAME_MAX && !/\s/u.test(username);
   },
 } as const;
-
-/** Same as `USERNAME_RULE.check`. */
-export function isValidUsername(username: string): boolean {
-  return USERNAME_RULE.check(username);
-}

@@ -72,6 +72,18 @@ export function parseRequestId(text: string): string | null {
   return `R-${body}`;
 }
 
+/** An email address a practice can write to: the rule the chat's contact step and the queue share. */
+export const ContactEmailSchema = z.email().max(254);
+/** A phone number as people type it: digits with spaces, dashes, dots, brackets or "+"; at least 7 digits. */
+export const ContactPhoneSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9+()\-. ]{7,40}$/)
+  .refine((p) => p.replace(/\D/g, '').length >= 7);
+
+export const isContactEmail = (text: string): boolean => ContactEmailSchema.safeParse(text.trim()).success;
+export const isContactPhone = (text: string): boolean => ContactPhoneSchema.safeParse(text).success;
+
 export class RequestValidationError extends Error {
   constructor(public readonly fields: string[]) {
     super(`Invalid request: ${fields.join(', ')}`);
@@ -86,12 +98,8 @@ const NewRequestSchema = z.object({
   dateOfBirth: z.string().refine((d) => isValidDateOfBirth(d)),
   contact: z
     .object({
-      email: z.email().max(254).optional(),
-      phone: z
-        .string()
-        .trim()
-        .regex(/^[0-9+()\-. ]{3,40}$/)
-        .optional(),
+      email: ContactEmailSchema.optional(),
+      phone: ContactPhoneSchema.optional(),
     })
     .refine((c) => !!c.email || !!c.phone, 'email or phone is required'),
   conversationRef: z.string().max(200).optional(),

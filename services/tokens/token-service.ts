@@ -15,7 +15,7 @@
  */
 import type { Keys, RedisClient } from '../redis';
 import { constantTimeEqualHex, randomCode, randomToken, sha256 } from '../crypto';
-import { normaliseUsername } from '../directory/normalise';
+import { normaliseIdentifier } from '../text/fold';
 
 export type ResetVia = 'email' | 'questions' | 'practice-token';
 
@@ -111,10 +111,10 @@ export class RedisTokenService implements TokenService {
     return this.keys.tagged('tok', digest);
   }
   private resetPointerKey(username: string): string {
-    return this.keys.tagged('acct', normaliseUsername(username), 'reset');
+    return this.keys.tagged('acct', normaliseIdentifier(username), 'reset');
   }
   private practiceKey(username: string): string {
-    return this.keys.tagged('acct', normaliseUsername(username), 'ptoken');
+    return this.keys.tagged('acct', normaliseIdentifier(username), 'ptoken');
   }
   private enrollPointerKey(patientId: string): string {
     return this.keys.tagged('pat', patientId, 'enroll');
@@ -136,7 +136,7 @@ export class RedisTokenService implements TokenService {
   }
 
   async issueResetLink(username: string, opts: { ttlSeconds: number; via: ResetVia }): Promise<{ token: string }> {
-    const user = normaliseUsername(username);
+    const user = normaliseIdentifier(username);
     if (!user) throw new TypeError('username is required');
     const token = randomToken(32);
     await this.issue('reset', user, this.resetPointerKey(user), opts.ttlSeconds, { via: opts.via }, token);
@@ -177,7 +177,7 @@ export class RedisTokenService implements TokenService {
   }
 
   async issuePracticeResetToken(username: string, opts: { ttlSeconds?: number } = {}): Promise<string> {
-    const user = normaliseUsername(username);
+    const user = normaliseIdentifier(username);
     if (!user) throw new TypeError('username is required');
     const ttl = opts.ttlSeconds ?? PRACTICE_TOKEN_TTL_SECONDS;
     if (!Number.isInteger(ttl) || ttl < 1) throw new RangeError('ttlSeconds must be a positive integer');
@@ -195,7 +195,7 @@ export class RedisTokenService implements TokenService {
 
   async redeemPracticeResetToken(username: string, token: string): Promise<boolean> {
     const typed = normaliseTypedToken(token ?? '');
-    if (!normaliseUsername(username) || typed.length === 0 || typed.length > 64) return false;
+    if (!normaliseIdentifier(username) || typed.length === 0 || typed.length > 64) return false;
     const key = this.practiceKey(username);
     const stored = await this.redis.hget(key, 'h');
     const digest = sha256(typed);

@@ -35,7 +35,7 @@ import { deletePrefix } from '../helpers/redis';
 
 const REPO = path.join(__dirname, '..', '..');
 const EVAL_FILE = path.join(REPO, 'knowledge', 'eval', 'portal-eval.jsonl');
-const FIXTURE_FILE = path.join(REPO, 'test', 'fixtures', 'demo-accounts.json');
+const FIXTURE_FILE = path.join(REPO, 'demo', 'accounts.json');
 const REDIS_DB = 14;
 
 const HARD_LIMIT_MS = 120_000;

@@ -8,12 +8,14 @@ import { buttonsOf, Conversation, startHost, textOf, type TestHost } from '../he
 import { startTestSmtp, type ParsedMail, type TestSmtp } from '../helpers/smtp';
 import { runAdmin, type AdminServices } from '../../services/admin/cli';
 import { SECURITY_QUESTION_POOL } from '../../services/directory';
-import { accountLimitKey } from '../../dialogs/accountKit';
+import { accountLimitKey } from '../../services/recovery';
+import { forgetLimit } from '../helpers/limits';
 import { sha256 } from '../../services/crypto';
+import { Keys } from '../../services/redis';
 
 const PUBLIC_BASE = 'https://help.lakeside.test';
 const NOTIFY = 'frontdesk@lakeside.test';
-const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'demo-accounts.json'), 'utf8')) as {
+const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'demo', 'accounts.json'), 'utf8')) as {
   patients: Array<{ id: string; lastName: string; dateOfBirth: string; notificationEmail?: string; account?: { username: string; password: string; verifiedEmail?: string; securityQuestions: Array<{ answer: string }> } }>;
 };
 
@@ -262,7 +264,7 @@ describe('password reset by emailed link', () => {
   });
 
   it('sends at most three reset emails per account per hour, with the same reply', async () => {
-    await host.app.services.limits.reset('resetEmailsPerAccount', accountLimitKey(host.config.serverSecret, 'salvarez85'));
+    await forgetLimit(host.redis, new Keys(host.prefix), 'resetEmailsPerAccount', accountLimitKey(host.config.serverSecret, 'salvarez85'));
     const since = smtp.messages.length;
     for (let i = 0; i < 5; i += 1) {
       const c = new Conversation(host);

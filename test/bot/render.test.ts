@@ -1,4 +1,9 @@
-import { matchChoice, renderReply, splitText, SMS_MAX_LENGTH, type Choice } from '../../bot/render';
+import { renderActivity, splitText, SMS_MAX_LENGTH } from '../../bot/render';
+import { matchChoice, type BotReply, type Choice } from '../../dialogs/input';
+import { replyActivity } from '../../dialogs/prompts';
+
+/** What a dialog sends (a neutral activity), drawn for the channel. */
+const renderReply = (channelId: string, reply: BotReply) => renderActivity(channelId, replyActivity(reply));
 
 const choices: Choice[] = [
   { label: 'Recover my username', value: 'Recover my username', synonyms: ['username'] },

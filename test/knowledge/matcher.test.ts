@@ -1,6 +1,6 @@
 import { createMatcher, type Decision } from '../../knowledge/matcher';
 import { parseKnowledgeBase } from '../../knowledge/schema';
-import { PLACEHOLDERS, rawKb, realKb, realMatcher } from './helpers';
+import { LOAD_OPTIONS, rawKb, realKb, realMatcher } from './helpers';
 
 const decide = (text: string): Decision => realMatcher().decide(text);
 const answerId = (text: string): string | undefined => {
@@ -181,7 +181,7 @@ describe('createMatcher', () => {
   it('refuses an out-of-scope term that would swallow in-scope questions', () => {
     const data = rawKb();
     data.outOfScope.push({ topic: 'oops', terms: ['password'] });
-    const kb = parseKnowledgeBase(data, PLACEHOLDERS, 'test');
+    const kb = parseKnowledgeBase(data, LOAD_OPTIONS, 'test');
     expect(() => createMatcher(kb)).toThrow(/outOfScope "oops": term "password" normalises to in-scope words/);
   });
 });

@@ -6,26 +6,26 @@ import {
   createNormaliser,
   editDistance,
   expandShorthand,
-  foldText,
+  foldForMatching,
   PHRASE_RULES,
   splitJoined,
   stem,
   tokenize,
 } from '../../knowledge/normalise';
 
-describe('foldText and tokenize', () => {
+describe('foldForMatching and tokenize', () => {
   it('lower-cases, strips accents and punctuation, and joins hyphenated and apostrophe words', () => {
-    expect(foldText("Can't log-in w/o my E-mail!!")).toBe('cant login without my email');
-    expect(foldText('Réinitialiser  mot de passe')).toBe('reinitialiser mot de passe');
-    expect(foldText('I’ve been un-enrolled')).toBe('ive been unenrolled');
+    expect(foldForMatching("Can't log-in w/o my E-mail!!")).toBe('cant login without my email');
+    expect(foldForMatching('Réinitialiser  mot de passe')).toBe('reinitialiser mot de passe');
+    expect(foldForMatching('I’ve been un-enrolled')).toBe('ive been unenrolled');
     expect(tokenize('  ')).toEqual([]);
     expect(tokenize('Forgot my PW?')).toEqual(['forgot', 'my', 'pw']);
   });
 
   it('spells out contractions that would fold into other words', () => {
-    expect(foldText("on the portal. I'd be the one using it")).toBe('on the portal i would be the one using it'); // not "portal id"
-    expect(foldText("I'll try again")).toBe('i will try again'); // not "ill"
-    expect(foldText("we're stuck")).toBe('we are stuck');
+    expect(foldForMatching("on the portal. I'd be the one using it")).toBe('on the portal i would be the one using it'); // not "portal id"
+    expect(foldForMatching("I'll try again")).toBe('i will try again'); // not "ill"
+    expect(foldForMatching("we're stuck")).toBe('we are stuck');
   });
 });
 

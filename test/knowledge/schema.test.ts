@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KnowledgeBaseError, loadKnowledgeBase, parseKnowledgeBase, REQUIRED_IDS } from '../../knowledge/schema';
-import { PLACEHOLDERS, rawKb, realKb } from './helpers';
+import { LOAD_OPTIONS, rawKb, realKb } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -14,7 +14,7 @@ function loadFrom(data: unknown): () => unknown {
   const file = path.join(tmp, String(files), 'faq.json');
   fs.mkdirSync(path.dirname(file));
   fs.writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data));
-  return () => loadKnowledgeBase(file, PLACEHOLDERS);
+  return () => loadKnowledgeBase(file, LOAD_OPTIONS);
 }
 
 function entry(kb: ReturnType<typeof rawKb>, id: string): Record<string, unknown> {
@@ -98,7 +98,7 @@ describe('a bad knowledge-base file', () => {
     expect(loadFrom(kb2)).toThrow(/entry "enroll" \(#1\): title: must be at most 40 characters/);
     const kb3 = rawKb();
     entry(kb3, 'handoff').action = 'call-911';
-    expect(loadFrom(kb3)).toThrow(/entry "handoff" \(#\d+\): action: must be one of/);
+    expect(loadFrom(kb3)).toThrow(/entry "handoff" \(#\d+\): action: "call-911" is not a flow the bot can perform/);
   });
 
   it('rejects an unknown field (a typo would silently be ignored otherwise)', () => {
@@ -115,8 +115,16 @@ describe('a bad knowledge-base file', () => {
 
   it('rejects an unknown placeholder', () => {
     const kb = rawKb();
-    entry(kb, 'email-optional').answer = 'Call {practicePhnoe} for help.';
-    expect(loadFrom(kb)).toThrow(/entry "email-optional" \(#5\): answer: unknown placeholder \{practicePhnoe\}/);
+    entry(kb, 'email-optional').answer = 'Call {{practicePhnoe}} for help.';
+    expect(loadFrom(kb)).toThrow(/entry "email-optional" \(#5\): answer: text uses unknown placeholder\(s\) \{\{practicePhnoe\}\}/);
+    entry(kb, 'email-optional').answer = 'Call {practicePhone} for help.';
+    expect(loadFrom(kb)).toThrow(/entry "email-optional" \(#5\): answer: text has a malformed placeholder/);
+  });
+
+  it('rejects an action that no flow performs', () => {
+    const kb = rawKb();
+    entry(kb, 'reset-password').action = 'reset-pasword';
+    expect(() => parseKnowledgeBase(kb, LOAD_OPTIONS, 'kb')).toThrow(/entry "reset-password" \(#\d+\): action: "reset-pasword" is not a flow the bot can perform/);
   });
 
   it('rejects a follow-up that points at no entry', () => {
@@ -127,11 +135,11 @@ describe('a bad knowledge-base file', () => {
 
   it('rejects invalid JSON and a missing file with the file name', () => {
     expect(loadFrom('{ "version": 1, ')).toThrow(/faq\.json: not valid JSON/);
-    expect(() => loadKnowledgeBase('/nonexistent/faq.json', PLACEHOLDERS)).toThrow(/cannot read the file \(ENOENT\)/);
+    expect(() => loadKnowledgeBase('/nonexistent/faq.json', LOAD_OPTIONS)).toThrow(/cannot read the file \(ENOENT\)/);
   });
 
   it('throws KnowledgeBaseError for data passed directly', () => {
-    expect(() => parseKnowledgeBase({ version: 2 }, PLACEHOLDERS, 'inline')).toThrow(KnowledgeBaseError);
-    expect(() => parseKnowledgeBase({ version: 2 }, PLACEHOLDERS, 'inline')).toThrow(/^inline: version: must be 1/);
+    expect(() => parseKnowledgeBase({ version: 2 }, LOAD_OPTIONS, 'inline')).toThrow(KnowledgeBaseError);
+    expect(() => parseKnowledgeBase({ version: 2 }, LOAD_OPTIONS, 'inline')).toThrow(/^inline: version: must be 1/);
   });
 });

@@ -1,4 +1,5 @@
-import { ConfigError, isPracticeOpen, loadConfig, parsePracticeHours } from '../../services/config';
+import { ConfigError, loadConfig } from '../../services/config';
+import { isPracticeOpen, parsePracticeHours } from '../../services/practice/hours';
 
 describe('configuration', () => {
   it('applies defaults for local development', () => {

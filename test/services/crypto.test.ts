@@ -2,13 +2,13 @@ import {
   constantTimeEqualHex,
   hashSecret,
   hmac,
-  normaliseAnswer,
   randomCode,
   randomToken,
   sha256,
   verifyAgainstDummy,
   verifySecret,
 } from '../../services/crypto';
+import { foldLoose } from '../../services/text/fold';
 
 describe('crypto', () => {
   test('randomToken is base64url with at least 128 bits and refuses less', () => {
@@ -40,13 +40,13 @@ describe('crypto', () => {
     expect(constantTimeEqualHex('', '')).toBe(true);
   });
 
-  test('normaliseAnswer trims, lower-cases and ignores spaces', () => {
-    expect(normaliseAnswer('  San   Antonio ')).toBe('sanantonio');
-    expect(normaliseAnswer('SANANTONIO')).toBe('sanantonio');
-    expect(normaliseAnswer('San\tAntonio\n')).toBe('sanantonio');
-    expect(normaliseAnswer('Mrs. Delgado')).toBe(normaliseAnswer('mrs delgado'));
-    expect(normaliseAnswer('Biscuit.')).toBe('biscuit');
-    expect(normaliseAnswer('Bogotá')).toBe('bogota');
+  test('foldLoose trims, lower-cases and ignores spaces', () => {
+    expect(foldLoose('  San   Antonio ')).toBe('sanantonio');
+    expect(foldLoose('SANANTONIO')).toBe('sanantonio');
+    expect(foldLoose('San\tAntonio\n')).toBe('sanantonio');
+    expect(foldLoose('Mrs. Delgado')).toBe(foldLoose('mrs delgado'));
+    expect(foldLoose('Biscuit.')).toBe('biscuit');
+    expect(foldLoose('Bogotá')).toBe('bogota');
   });
 
   test('argon2id hash verifies, and malformed hashes are false, not errors', async () => {

@@ -239,7 +239,7 @@ describe('RedisPortalDirectory', () => {
     const prefix = uniquePrefix('demo');
     const d = new RedisPortalDirectory({ redis: t.redis, keys: new Keys(prefix) });
     try {
-      const file = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/demo-accounts.json'), 'utf8'));
+      const file = JSON.parse(fs.readFileSync(path.join(__dirname, '../../demo/accounts.json'), 'utf8'));
       await expect(d.importPatients(file)).resolves.toEqual({ patients: 6, accounts: 5 });
       expect(await d.verifyPassword('mgonzalez78', 'Sunflower-Trail-42!')).toBe(true);
       expect((await d.findByUsername('jamesoc65'))?.account.verifiedEmail).toBeUndefined();

@@ -20,7 +20,7 @@ describe('account services on the embedded Redis stand-in', () => {
   test('directory: demo import, lookups, password change, status', async () => {
     const dir = new RedisPortalDirectory({ redis, keys });
     expect(await dir.isEmpty()).toBe(true);
-    const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/demo-accounts.json'), 'utf8'));
+    const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../../demo/accounts.json'), 'utf8'));
     expect(await dir.importPatients(demo)).toEqual({ patients: 6, accounts: 5 });
     expect(await dir.isEmpty()).toBe(false);
     expect(await dir.verifyPassword('mgonzalez78', 'Sunflower-Trail-42!')).toBe(true);

@@ -31,7 +31,7 @@ describe('service logs carry no PHI', () => {
 
   test('import, password change, tokens, requests and audit', async () => {
     const dir = new RedisPortalDirectory({ redis: t.redis, keys: t.keys, logger });
-    const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/demo-accounts.json'), 'utf8'));
+    const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../../demo/accounts.json'), 'utf8'));
     await dir.importPatients(demo);
     await dir.setPassword('mgonzalez78', 'Brand-New-Lantern-7');
     await dir.verifySecurityAnswer('mgonzalez78', 0, 'Biscuit');

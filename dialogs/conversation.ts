@@ -1,0 +1,80 @@
+/**
+ * The conversation's entry points for the bot: a message (routed in the order routing.ts documents) and a
+ * patient joining (the welcome). The bot host calls these inside the conversation's turn lock and saves
+ * state afterwards; everything about what a message means happens here, in the dialogs layer.
+ */
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import type { Logger } from '../services/logger';
+import type { FaqService } from './faq';
+import { MAIN_DIALOG, type MainDialog, type MainOptions } from './mainDialog';
+import { emergencyAnswer } from './messages';
+import { say } from './prompts';
+import { inFlow, interruption } from './routing';
+
+export interface ConversationDeps {
+  dialogState: StatePropertyAccessor<DialogState>;
+  mainDialog: MainDialog;
+  faq: FaqService;
+  logger: Logger;
+}
+
+export class Conversation {
+  private readonly dialogs: DialogSet;
+
+  constructor(private readonly deps: ConversationDeps) {
+    this.dialogs = new DialogSet(deps.dialogState);
+    this.dialogs.add(deps.mainDialog);
+  }
+
+  /** A patient (not the bot) joined: greet them with the menu, unless a dialog is already running. */
+  async onMembersAdded(context: TurnContext): Promise<void> {
+    const botId = context.activity.recipient?.id;
+    const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== botId);
+    if (!joined) return;
+    const dc = await this.dialogs.createContext(context);
+    if (!dc.activeDialog) await dc.beginDialog(MAIN_DIALOG, { menu: 'welcome' } satisfies MainOptions);
+  }
+
+  /** Routes one message: emergency → interruptions → the waiting dialog → the main dialog. */
+  async onMessage(context: TurnContext): Promise<void> {
+    const text = (context.activity.text ?? '').trim();
+    const dc = await this.dialogs.createContext(context);
+    const decision = this.deps.faq.decide(text);
+
+    // 1. Emergency: first and alone, whatever was in progress.
+    if (decision.type === 'emergency') {
+      const interrupted = inFlow(dc);
+      await dc.cancelAllDialogs();
+      await say(context, emergencyAnswer(this.deps.faq));
+      if (interrupted) await say(context, "I've stopped what we were doing. When you're safe, you can start again at any time.");
+      this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
+      return;
+    }
+
+    // 2. A dialog is waiting: cancel and help interrupt it; anything else is its answer.
+    if (dc.activeDialog) {
+      const interrupt = interruption(text, decision, inFlow(dc));
+      if (interrupt === 'cancel') {
+        await dc.cancelAllDialogs();
+        this.deps.logger.info({ interrupt: 'cancel' }, 'dialogs cancelled');
+        await dc.beginDialog(MAIN_DIALOG, { menu: 'cancelled' } satisfies MainOptions);
+        return;
+      }
+      if (interrupt === 'help') {
+        await say(context, "I'm waiting for your answer to my last question. You can also type \"cancel\" to start over.");
+        await dc.repromptDialog();
+        return;
+      }
+      const result = await dc.continueDialog();
+      if (result.status !== DialogTurnStatus.empty) return;
+    }
+
+    // 3. Nothing waiting: the main dialog routes the message.
+    if (!text) {
+      await say(context, 'Please type your question, for example "I forgot my password".');
+      return;
+    }
+    await dc.beginDialog(MAIN_DIALOG, {} satisfies MainOptions);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Builds the conversation the bot runs: the practice's knowledge base, every flow dialog from the registry,
+ * and the main dialog, over conversation state the host provides.
+ */
+import type { ConversationState } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import type { Logger } from '../services/logger';
+import type { Recovery } from '../services/recovery';
+import type { Sealer } from '../services/state/sealer';
+import { Conversation } from './conversation';
+import { createFaqService, loadPracticeKnowledgeBase, type FaqService } from './faq';
+import { MainDialog, type SessionState } from './mainDialog';
+import type { PracticeInfo } from './messages';
+import { createFlowDialogs } from './registry';
+import { isNewQuestion } from './routing';
+
+export { Conversation } from './conversation';
+export type { FaqService } from './faq';
+
+export interface ConversationOptions {
+  conversationState: ConversationState;
+  practice: PracticeInfo;
+  recovery: Recovery;
+  sealer: Sealer;
+  logger: Logger;
+  /** A knowledge base other than the shipped one (tests). */
+  faq?: FaqService;
+}
+
+export function createConversation(options: ConversationOptions): Conversation {
+  const { conversationState, practice, recovery, sealer, logger } = options;
+  const faq = options.faq ?? createFaqService(loadPracticeKnowledgeBase(practice));
+  const dialogs = createFlowDialogs({ recovery, sealer, logger, practice, isNewQuestion: (text) => isNewQuestion(faq, text) });
+  const mainDialog = new MainDialog({
+    faq,
+    session: conversationState.createProperty<SessionState>('session'),
+    practice,
+    logger,
+    dialogs,
+  });
+  return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, logger });
+}

@@ -1,0 +1,47 @@
+/**
+ * The flow registry: which dialog performs each flow, with the options it starts with. Typed as a complete
+ * `Record` over FLOW_NAMES, so a flow cannot be named without a dialog; the knowledge base's offered
+ * actions are checked against the same names when it loads (dialogs/faq.ts).
+ */
+import type { Dialog } from 'botbuilder-dialogs';
+import type { DialogDeps } from './deps';
+import type { FlowName } from './flow';
+import { ContactPracticeDialog, CONTACT_PRACTICE_DIALOG } from './contactPracticeDialog';
+import { RecoverUsernameDialog, RECOVER_USERNAME_DIALOG } from './recoverUsernameDialog';
+import { ResetPasswordDialog, RESET_PASSWORD_DIALOG } from './resetPasswordDialog';
+import { SecurityQuestionsDialog, SECURITY_QUESTIONS_DIALOG } from './securityQuestionsDialog';
+import { PracticeTokenDialog, PRACTICE_TOKEN_DIALOG } from './practiceTokenDialog';
+import { PracticeRequestDialog, PRACTICE_REQUEST_DIALOG } from './practiceRequestDialog';
+import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from './requestStatusDialog';
+
+export interface FlowSpec {
+  dialogId: string;
+  options?: Record<string, string>;
+}
+
+export const FLOWS: Record<FlowName, FlowSpec> = {
+  'recover-username': { dialogId: RECOVER_USERNAME_DIALOG },
+  'reset-password': { dialogId: RESET_PASSWORD_DIALOG },
+  'reset-by-questions': { dialogId: SECURITY_QUESTIONS_DIALOG },
+  'reset-by-token': { dialogId: PRACTICE_TOKEN_DIALOG },
+  'renew-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'token-renewal' } },
+  'request-reset-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reset-token' } },
+  reactivate: { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reactivation' } },
+  'request-status': { dialogId: REQUEST_STATUS_DIALOG },
+  'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG },
+  // Until live handoff exists, "talk to a person" gives the practice's contact details and whether it is open.
+  handoff: { dialogId: CONTACT_PRACTICE_DIALOG },
+};
+
+/** One instance of every dialog the registry names. */
+export function createFlowDialogs(deps: DialogDeps): Dialog[] {
+  return [
+    new ContactPracticeDialog(deps.practice),
+    new RecoverUsernameDialog(deps),
+    new ResetPasswordDialog(deps),
+    new SecurityQuestionsDialog(deps),
+    new PracticeTokenDialog(deps),
+    new PracticeRequestDialog(deps),
+    new RequestStatusDialog(deps),
+  ];
+}

@@ -1,0 +1,90 @@
+/**
+ * Routing: where each patient message goes. The one home of every routing rule, applied in this order:
+ *
+ *   1. Emergency wording → the emergency answer, first and alone, at any point (a flow in progress stops).
+ *   2. A flow or menu is waiting for an answer:
+ *        "cancel" / "start over" / "stop" …  → stop it, show the menu;
+ *        "help" inside a flow               → explain and ask the question again;
+ *        anything else                      → the waiting dialog reads it (a flow may hand it back: step 3).
+ *   3. Nothing waiting (or the text was handed back), in MainDialog's route step:
+ *        a request reference / "status of my request" → request-status flow;
+ *        "I have my (password) reset token"           → reset-by-token flow;
+ *        "thanks", "bye"                              → a closing reply;
+ *        otherwise the FAQ matcher decides: answer (and offer the entry's action) / "did you mean" / don't know.
+ *
+ * Emergencies are recognised once (step 1) by the matcher's emergency patterns; a typed answer that is
+ * really a new question is recognised by `isNewQuestion`, also here.
+ */
+import type { DialogContext, DialogState } from 'botbuilder-dialogs';
+import type { Decision } from '../knowledge/matcher';
+import { parseRequestId } from '../services/requests';
+import { foldTyped } from '../services/text/fold';
+import type { FaqService } from './faq';
+
+/** The main dialog's id (here so the router can tell "a flow is waiting" without importing the dialog). */
+export const MAIN_DIALOG = 'mainDialog';
+/** The main dialog's flow-runner waterfall. */
+export const FLOW_RUNNER = 'mainFlow';
+
+const CANCEL = /^(cancel|start over|restart|stop|quit|exit|never ?mind|forget it|main menu|menu|go back to (the )?(start|menu))$/;
+const HELP = /^(help|\?|what can you do|options)$/;
+
+/** "thanks", "ok got it", "bye": the conversation is closing, not a question we failed to answer. */
+const CLOSING =
+  /^(?:(?:thanks?|thank you|thx|ty|ok|okay|k|got it|great|perfect|cool|awesome|bye|goodbye|that worked|it worked|all set|done|no thanks|nothing else|thats all|that is all)\b\s*(?:so much|very much|a lot|again|you|!)*\s*)+$/;
+
+/** "I have my password reset token", "got the reset code from the office" — but not "I don't have a token". */
+const HAVE_RESET_TOKEN = /\b(have|got|received|gave me)\b.*\b(reset|password)\b.*\b(token|code)\b/i;
+const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
+
+/** "what's the status of my request", "any update on my request?" */
+const STATUS_QUESTION = /\b(status|update|progress)\b.*\b(my|the)\s+request\b|\bmy\s+request\b.*\b(status|update|progress)\b/i;
+
+/** True when a flow (recovery, reset, request…) is in progress, not just the router waiting for a reply. */
+export function inFlow(dc: DialogContext): boolean {
+  const inner = (dc.activeDialog?.state as { dialogs?: DialogState } | undefined)?.dialogs?.dialogStack ?? [];
+  return dc.activeDialog?.id === MAIN_DIALOG && inner[0]?.id === FLOW_RUNNER;
+}
+
+/** Step 2: what a message means while a dialog waits, before the dialog sees it. */
+export function interruption(text: string, decision: Decision, dialogInFlow: boolean): 'cancel' | 'help' | undefined {
+  const cmd = foldTyped(text);
+  if (CANCEL.test(cmd) || (decision.type === 'answer' && decision.id === 'cancel' && cmd.split(' ').length <= 6)) return 'cancel';
+  // "help" inside a flow explains the question; at the main menu it is routed like any message.
+  if (HELP.test(cmd) && dialogInFlow) return 'help';
+  return undefined;
+}
+
+/**
+ * Finds a reference like "R-7K3Q9P" in a message: with its "R-", or written "R 7K3Q9P" / "R7K3Q9P" only
+ * when it has a digit, so words ("refresh", "retyped") and SMS "r" for "are" ("r thanks") never count.
+ */
+export function findRequestId(text: string): string | null {
+  const m = /\bR-[2-9A-Z]{6}\b/i.exec(text) ?? /\bR ?(?=[A-Z]*[2-9])[2-9A-Z]{6}\b/i.exec(text);
+  return m ? parseRequestId(m[0]) : null;
+}
+
+/** Step 3's rules before the FAQ: a flow to start directly, a closing, or nothing (ask the FAQ). */
+export type Shortcut =
+  | { kind: 'flow'; flow: 'request-status'; options?: { requestId: string } }
+  | { kind: 'flow'; flow: 'reset-by-token' }
+  | { kind: 'closing' };
+
+export function shortcut(text: string): Shortcut | undefined {
+  const requestId = findRequestId(text);
+  if (requestId || STATUS_QUESTION.test(text)) return { kind: 'flow', flow: 'request-status', ...(requestId ? { options: { requestId } } : {}) };
+  if (HAVE_RESET_TOKEN.test(text) && !LACKS.test(text)) return { kind: 'flow', flow: 'reset-by-token' };
+  if (CLOSING.test(foldTyped(text).replace(/[?!.]/g, '').trim())) return { kind: 'closing' };
+  return undefined;
+}
+
+/**
+ * Whether text typed where the bot expected an answer (an email, a name, a security answer) is really a
+ * new question: a sentence of three or more words the FAQ answers confidently (or an emergency). Short
+ * replies ("wrong", "nope") are answers, however the matcher would read them on their own.
+ */
+export function isNewQuestion(faq: FaqService, text: string): boolean {
+  if (text.trim().split(/\s+/).length < 3) return false;
+  const decision = faq.decide(text);
+  return decision.type === 'emergency' || (decision.type === 'answer' && decision.confidence >= 0.9);
+}

@@ -1,0 +1,39 @@
+/**
+ * What the recovery use cases need: the account services, built once (services/accountServices.ts) and
+ * passed in, plus the few settings that shape links and notices.
+ */
+import type { Logger } from '../logger';
+import type { PortalDirectory } from '../directory';
+import type { TokenService } from '../tokens';
+import type { Mailer } from '../mail';
+import type { AuditLog } from '../audit';
+import type { Limits, SecurityQuestionLock } from '../limits';
+import type { RequestQueue } from '../requests';
+
+export interface RecoveryDeps {
+  directory: PortalDirectory;
+  tokens: TokenService;
+  mailer: Pick<Mailer, 'send'>;
+  audit: AuditLog;
+  limits: Limits;
+  securityLock: SecurityQuestionLock;
+  requests: RequestQueue;
+  /** One security-answer check at a time per account, whichever instance runs it. */
+  accountLock: { withLock<T>(key: string, fn: () => Promise<T>): Promise<T> };
+  logger: Logger;
+  /** Keys the HMACs of limit keys and decoy questions. */
+  serverSecret: string;
+  /** Reset links are built from it, never from a request's Host header. */
+  publicBaseUrl: string;
+  /** Where new practice requests are announced (reference only); unset = not announced. */
+  practiceNotifyEmail: string | undefined;
+  /** IANA zone for the time in "your password was changed" emails. */
+  practiceTimeZone: string;
+}
+
+/** Who is asking: an opaque reference to the conversation (never its raw id), for limits and audit. */
+export interface Caller {
+  conversationRef: string;
+  /** Distinguishes one request of this conversation from another (the message id), for mail idempotency. */
+  requestId?: string;
+}
