@@ -20,6 +20,8 @@ import type { MailMessage } from '../mail';
 import { createRedis } from '../redis';
 import { parseRequestId, type PracticeRequest, type RequestQueue } from '../requests';
 import type { TokenService } from '../tokens';
+import type { SecurityQuestionLock } from '../limits';
+import { PRACTICE_TOKEN_DAYS } from '../recovery';
 
 /** What the CLI needs to send mail; the mailer's `send` fits (`services/mail`). */
 export type SendMail = (msg: { to: string; template: string; data: Record<string, string>; idempotencyKey: string }) => Promise<void>;
@@ -29,6 +31,7 @@ export interface AdminServices {
   tokens: TokenService;
   requests: RequestQueue;
   audit: AuditLog;
+  securityLock: SecurityQuestionLock;
   sendMail: SendMail;
   /** Releases connections; called once the command is done. */
   close?: () => Promise<void>;
@@ -126,7 +129,7 @@ const COMMANDS: Record<string, Command> = {
 
   'tokens:issue-reset': {
     usage: 'tokens:issue-reset USERNAME',
-    summary: 'Issue a practice password-reset token (valid 7 days; replaces any earlier one). Printed once, last line.',
+    summary: `Issue a practice password-reset token (valid ${PRACTICE_TOKEN_DAYS} days; replaces any earlier one). Printed once, last line.`,
     flags: {},
     schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({}) }),
     async run({ args }, s, io) {
@@ -142,8 +145,36 @@ const COMMANDS: Record<string, Command> = {
         patientId: match.patient.id,
         detail: { by: 'admin-cli' },
       });
-      io.out(`Password-reset token for the account of patient ${match.patient.id} (valid 7 days, single use; any earlier token no longer works):`);
+      io.out(`Password-reset token for the account of patient ${match.patient.id} (valid ${PRACTICE_TOKEN_DAYS} days, single use; any earlier token no longer works):`);
       io.out(token);
+      return 0;
+    },
+  },
+
+  'security:unlock': {
+    usage: 'security:unlock USERNAME',
+    summary: 'Lift the 24-hour lock on resetting with security questions (after verifying the patient), and clear the wrong-answer counts.',
+    flags: {},
+    schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({}) }),
+    async run({ args }, s, io) {
+      const match = await s.directory.findByUsername(args[0]!);
+      if (!match) {
+        io.err('No account with that username.');
+        return 1;
+      }
+      const wasLocked = await s.securityLock.isLocked(match.account.username);
+      await s.securityLock.unlock(match.account.username);
+      await s.audit.record({
+        type: 'security-path-unlocked',
+        accountRef: s.audit.accountRef(match.account.username),
+        patientId: match.patient.id,
+        detail: { by: 'admin-cli', wasLocked },
+      });
+      io.out(
+        wasLocked
+          ? `Unlocked: the account of patient ${match.patient.id} can reset with security questions again.`
+          : `The account of patient ${match.patient.id} was not locked; its wrong-answer counts are cleared.`,
+      );
       return 0;
     },
   },
@@ -277,7 +308,7 @@ async function resolveRequest(requestId: string, patientId: string, by: string |
   if (request.kind === 'reset-token') {
     const token = await s.tokens.issuePracticeResetToken(account!.username);
     await s.audit.record({ type: 'practice-token-issued', accountRef: s.audit.accountRef(account!.username), patientId: patient.id, requestId: ref });
-    io.out(`Resolved ${ref}. Give patient ${patient.id} this password-reset token by phone or in person (valid 7 days, single use):`);
+    io.out(`Resolved ${ref}. Give patient ${patient.id} this password-reset token by phone or in person (valid ${PRACTICE_TOKEN_DAYS} days, single use):`);
     io.out(token);
     return 0;
   }

@@ -30,6 +30,7 @@ export const AUDIT_TYPES = [
   'practice-token-failed',
   'security-answer-failed',
   'security-path-locked',
+  'security-path-unlocked',
   'password-changed',
   'enrollment-token-issued',
   'renewal-requested',

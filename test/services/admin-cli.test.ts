@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildAdminServices, runAdmin, type AdminIO, type AdminServices, type SendMail } from '../../services/admin/cli';
 import { RedisAuditLog } from '../../services/audit';
 import { RedisPortalDirectory } from '../../services/directory';
+import { RedisSecurityQuestionLock } from '../../services/limits';
 import { createLogger } from '../../services/logger';
 import { RedisRequestQueue } from '../../services/requests';
 import { RedisTokenService } from '../../services/tokens';
@@ -52,6 +53,7 @@ describe('admin CLI (runAdmin, in-process)', () => {
       tokens: new RedisTokenService({ redis: t.redis, keys: t.keys }),
       requests: new RedisRequestQueue({ redis: t.redis, keys: t.keys, logger }),
       audit: new RedisAuditLog({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40), logger }),
+      securityLock: new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys }),
       sendMail: async (msg) => {
         if (mailFails) throw new Error('outbox unavailable');
         mails.push(msg);
@@ -122,6 +124,21 @@ describe('admin CLI (runAdmin, in-process)', () => {
     expect(event).toMatchObject({ type: 'practice-token-issued', patientId: 'P-1002', accountRef: services.audit.accountRef('jamesoc65') });
     expect(await services.tokens.redeemPracticeResetToken('jamesoc65', r.last)).toBe(true);
     expect((await run(['tokens:issue-reset', 'nobody-here'])).code).toBe(1);
+  });
+
+  test('security:unlock lifts a lock three wrong answers set, audits who did it, and refuses unknown usernames', async () => {
+    const lock = services.securityLock;
+    for (let i = 0; i < 3; i += 1) await lock.recordFailure('arahman90', 0);
+    expect(await lock.isLocked('ARAHMAN90')).toBe(true);
+    const r = await run(['security:unlock', 'ARahman90']);
+    expect(r.code).toBe(0);
+    expect(r.last).toBe('Unlocked: the account of patient P-1003 can reset with security questions again.');
+    expect(await lock.isLocked('arahman90')).toBe(false);
+    const [event] = await services.audit.tail(1);
+    expect(event).toMatchObject({ type: 'security-path-unlocked', patientId: 'P-1003', detail: { by: 'admin-cli', wasLocked: true } });
+    expect((await run(['security:unlock', 'arahman90'])).last).toBe('The account of patient P-1003 was not locked; its wrong-answer counts are cleared.');
+    const unknown = await run(['security:unlock', 'nobody-here']);
+    expect(unknown).toMatchObject({ code: 1, err: ['No account with that username.'] });
   });
 
   test('enrollment:issue and enrollment:check; a new token revokes the old one', async () => {
