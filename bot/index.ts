@@ -1,12 +1,34 @@
 /**
- * Entry point: `npm start`. Loads configuration (exit 1 naming every bad variable), builds the app,
- * listens, and shuts down gracefully on SIGTERM/SIGINT (stop accepting, finish turns, close Redis).
+ * Entry point: `npm start` (built: `node dist/bot/index.js`; `npm run dev` runs it with tsx). Loads
+ * configuration (exit 1 naming every bad variable), builds the app, listens, and shuts down gracefully on
+ * SIGTERM/SIGINT (stop accepting, finish turns, close Redis). An unhandled rejection or uncaught exception
+ * logs one line and exits 1, so the process manager (Docker, systemd, App Service) starts a clean process.
  */
 import { ConfigError, loadConfig } from '../services/config';
 import { createLogger } from '../services/logger';
 import fs from 'node:fs';
 import { createApp, type App } from './app';
 import type { Logger } from '../services/logger';
+
+/**
+ * Last resort for a bug that escaped every handler: the process state is unknown, so log one JSON line
+ * (pino's shape, level fatal) with the error's name and message only — no stack, which may quote values —
+ * and exit non-zero. Written synchronously so the line is out before the process ends.
+ */
+function crash(event: 'uncaughtException' | 'unhandledRejection', reason: unknown): never {
+  const error =
+    reason instanceof Error
+      ? { name: reason.name, message: reason.message.slice(0, 500) }
+      : { name: 'NonError', message: `a value of type ${typeof reason} was thrown` }; // the value itself may hold PHI
+  const line = { level: 60, time: new Date().toISOString(), service: 'portal-help-bot', event, error, msg: `${event}: exiting` };
+  try {
+    fs.writeSync(1, `${JSON.stringify(line)}\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+process.on('uncaughtException', (err) => crash('uncaughtException', err));
+process.on('unhandledRejection', (reason) => crash('unhandledRejection', reason));
 
 /** With the in-process store (no REDIS_URL), start with the demo practice so every flow can be tried. */
 async function importDemoAccounts(app: App, file: string, logger: Logger): Promise<void> {
