@@ -81,7 +81,11 @@ async function main(): Promise<void> {
         logger.info('shutdown complete');
         process.exit(0);
       })
-      .catch(() => process.exit(1));
+      .catch((err: unknown) => {
+        const error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'NonError' };
+        logger.error({ error }, 'shutdown failed; exiting');
+        process.exit(1);
+      });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
