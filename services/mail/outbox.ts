@@ -189,7 +189,7 @@ export class BullOutbox implements Outbox {
   }
 
   async whenIdle(timeoutMs = 10_000): Promise<void> {
-    const busy = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children'] as const;
+    const busy = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
     const counts = () => this.queue.getJobCounts(...busy);
     await pollUntilIdle(async () => Object.values(await counts()).every((n) => n === 0), timeoutMs, async () => JSON.stringify(await counts()));
   }

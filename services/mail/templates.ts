@@ -178,7 +178,7 @@ function checkData(template: Template, data: Record<string, string>): void {
   }
   for (const [field, kind] of Object.entries(template.fields)) {
     if (kind !== 'url') continue;
-    let ok = false;
+    let ok: boolean;
     try {
       ok = ['http:', 'https:'].includes(new URL(data[field]).protocol);
     } catch {

@@ -3,6 +3,7 @@
  * checklist, no CSP violations, and a successful submit that really changes the stored password.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { chromium, type Browser } from 'playwright-core';
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
@@ -70,7 +71,7 @@ it('ticks the rules live as the patient types and changes the password on submit
   await page.fill('#confirm', 'Meadow#Lark2031');
   expect(await state('match')).toBe('ok');
   expect(await page.textContent(`#rules li[data-rule="match"] .mark`)).toBe('✓');
-  await page.screenshot({ path: `${require('node:os').tmpdir()}/reset-page.png`, fullPage: true });
+  await page.screenshot({ path: `${os.tmpdir()}/reset-page.png`, fullPage: true });
 
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   expect(await page.textContent('h1')).toBe('Password changed');
