@@ -46,7 +46,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
 
   const storage = new RedisStorage(redis, keys, { ttlSeconds: config.stateTtlSeconds });
   const conversationState = new ConversationState(storage);
-  const turnLock = new TurnLock(redis, keys, { lockMs: config.turnLockTimeoutMs, waitMs: config.turnLockTimeoutMs });
+  const turnLock = new TurnLock(redis, keys, { lockMs: config.turnLockTimeoutMs, waitMs: config.turnLockTimeoutMs, logger });
 
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
   const conversation = createConversation({
@@ -74,8 +74,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await context.sendActivity(
         `Sorry, something went wrong on our side. Please try again, or call ${config.practice.phone} if it keeps happening.`,
       );
-    } catch {
-      /* the reply itself failed; nothing more to do */
+    } catch (replyErr) {
+      // The reply itself failed (the channel or Redis is down): nothing more to do than say so.
+      logger.warn({ err: { name: (replyErr as Error).name, message: (replyErr as Error).message } }, 'could not tell the patient the turn failed');
     }
   };
 

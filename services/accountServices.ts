@@ -54,7 +54,7 @@ export function createAccountServices({ config, redis, embedded, logger, mailer 
     ...services,
     logger,
     // Serialises security-answer checks per account across conversations and instances.
-    accountLock: new TurnLock(redis, keys, { kind: 'acct', lockMs: 10_000, waitMs: 10_000 }),
+    accountLock: new TurnLock(redis, keys, { kind: 'acct', lockMs: 10_000, waitMs: 10_000, logger }),
     serverSecret: config.serverSecret,
     publicBaseUrl: config.publicBaseUrl,
     practiceNotifyEmail: config.mail.practiceNotifyEmail,

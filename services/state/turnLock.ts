@@ -8,6 +8,7 @@
  * timeout, so a crashed instance cannot block a conversation for longer than `lockMs`.
  */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger';
 import type { RedisClient, Keys } from '../redis';
 
 const EXTEND_SCRIPT = `
@@ -34,6 +35,8 @@ export interface TurnLockOptions {
   lockMs: number;
   /** How long a turn waits for the lock before giving up. */
   waitMs: number;
+  /** Where a failed heartbeat or release is reported (the work itself carries on). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export class TurnLock {
@@ -58,13 +61,19 @@ export class TurnLock {
     }
     // While the work runs, keep the lock alive; if this process dies, it still lapses after lockMs.
     const heartbeat = setInterval(() => {
-      this.redis.eval(EXTEND_SCRIPT, 1, key, owner, String(this.options.lockMs)).catch(() => undefined);
+      this.redis.eval(EXTEND_SCRIPT, 1, key, owner, String(this.options.lockMs)).catch((err: Error) => {
+        // The lock may lapse while the work still runs: a concurrent turn could then start.
+        this.options.logger?.warn({ err: { name: err.name, message: err.message }, lock: this.options.kind ?? 'conv' }, 'lock heartbeat failed');
+      });
     }, Math.max(100, Math.floor(this.options.lockMs / 3)));
     try {
       return await fn();
     } finally {
       clearInterval(heartbeat);
-      await this.redis.eval(RELEASE_SCRIPT, 1, key, owner).catch(() => undefined);
+      await this.redis.eval(RELEASE_SCRIPT, 1, key, owner).catch((err: Error) => {
+        // Not fatal: the lock lapses after lockMs, and until then this conversation's next turn waits.
+        this.options.logger?.warn({ err: { name: err.name, message: err.message }, lock: this.options.kind ?? 'conv' }, 'lock release failed');
+      });
     }
   }
 }
