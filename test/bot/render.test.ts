@@ -48,7 +48,7 @@ describe('channel rendering', () => {
     const paragraph = 'word '.repeat(250).trim();
     const text = [paragraph, paragraph, paragraph].join('\n\n');
     const parts = renderReply('sms', { text }).map((p) => p.text ?? '');
-    expect(parts.length).toBeGreaterThan(1);
+    expect(parts).toHaveLength(3); // one 1,249-character paragraph per part
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
     expect(parts.join(' ').split(/\s+/).length).toBe(750);
     expect(splitText('x'.repeat(4000))).toHaveLength(3);

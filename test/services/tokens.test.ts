@@ -182,7 +182,7 @@ describe('RedisTokenService', () => {
     test('enrollment tokens expire', async () => {
       clock = Date.now();
       const token = await timed.issueEnrollmentToken('P-3001', { ttlSeconds: 100 });
-      expect(await timed.checkEnrollmentToken(token)).not.toBeNull();
+      expect(await timed.checkEnrollmentToken(token)).toEqual({ patientId: 'P-3001' });
       clock += 101_000;
       expect(await timed.checkEnrollmentToken(token)).toBeNull();
     });
