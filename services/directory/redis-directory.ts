@@ -17,7 +17,7 @@
 import type { Logger } from '../logger';
 import type { Keys, RedisClient } from '../redis';
 import { hashSecret, randomToken, sha256, verifyAgainstDummy, verifySecret } from '../crypto';
-import { checkPasswordPolicy, failedPasswordRules } from '../passwords/policy';
+import { checkPasswordPolicy, failedPasswordRules, normalisePassword } from '../passwords/policy';
 import { foldLoose, normaliseIdentifier } from '../text/fold';
 import { describeImportPath, formatImportIssues, ImportFileSchema, type ParsedImportFile } from './schema';
 import {
@@ -165,7 +165,7 @@ export class RedisPortalDirectory implements PortalDirectory {
       for (let next = todo.shift(); next; next = todo.shift()) {
         const a = next.p.account!;
         const [password, a0, a1] = await Promise.all([
-          hashSecret(a.password),
+          hashSecret(normalisePassword(a.password)),
           hashSecret(foldLoose(a.securityQuestions[0].answer)),
           hashSecret(foldLoose(a.securityQuestions[1].answer)),
         ]);
@@ -230,8 +230,8 @@ export class RedisPortalDirectory implements PortalDirectory {
 
   async verifyPassword(username: string, password: string): Promise<boolean> {
     const hash = username.trim() ? await this.redis.hget(this.accountKey(username), 'passwordHash') : null;
-    if (!hash) return verifyAgainstDummy(password);
-    return verifySecret(hash, password);
+    if (!hash) return verifyAgainstDummy(normalisePassword(password));
+    return verifySecret(hash, normalisePassword(password));
   }
 
   async setPassword(username: string, newPassword: string): Promise<void> {
@@ -239,7 +239,7 @@ export class RedisPortalDirectory implements PortalDirectory {
     if (!match) throw new AccountNotFoundError();
     const policy = checkPasswordPolicy(newPassword, { username: match.account.username, lastName: match.patient.lastName });
     if (!policy.ok) throw new PasswordPolicyError(failedPasswordRules(policy));
-    const passwordHash = await hashSecret(newPassword);
+    const passwordHash = await hashSecret(normalisePassword(newPassword));
     const updated = await this.redis.eval(
       HSET_IF_EXISTS,
       1,

@@ -19,6 +19,7 @@ export type PasswordRuleId =
   | 'number'
   | 'special'
   | 'no-edge-space'
+  | 'no-hidden'
   | 'not-common'
   | 'no-username'
   | 'no-last-name';
@@ -51,6 +52,7 @@ export const PASSWORD_RULES: ReadonlyArray<{ id: PasswordRuleId; label: string }
   { id: 'number', label: 'At least one number' },
   { id: 'special', label: 'At least one special character, such as ! ? # @ or -' },
   { id: 'no-edge-space', label: 'No spaces at the very start or end' },
+  { id: 'no-hidden', label: 'No invisible or control characters' },
   { id: 'not-common', label: 'Not a commonly used password (like "password1")' },
   { id: 'no-username', label: 'Does not contain your username' },
   { id: 'no-last-name', label: 'Does not contain your last name' },
@@ -82,15 +84,31 @@ export function isCommonPassword(password: string): boolean {
   return core.length >= 4 && core !== lower && set.has(core);
 }
 
-function contains(password: string, value: string | undefined, fold: (s: string) => string): boolean {
-  if (!value) return false;
-  const needle = fold(value);
-  if ([...needle].length < 3) return false;
-  return fold(password).includes(needle);
+/**
+ * The form a password is checked, hashed and verified in: NFKC, so full-width or composed look-alikes of
+ * the same characters are one password ("ＡＢＣ" = "ABC").
+ */
+export function normalisePassword(password: string): string {
+  return password.normalize('NFKC');
 }
 
-/** Checks every rule and reports each one; `ok` is true only when all pass. */
-export function checkPasswordPolicy(password: string, ctx: PasswordContext = {}): PasswordPolicyResult {
+/** Control and format characters (NUL, zero-width space, direction marks…): invisible, so never in a password. */
+const HIDDEN = /[\p{Cc}\p{Cf}]/u;
+
+/**
+ * True when `value` (a username, a last name) appears in the password once both are folded to letters and
+ * digits: spaces, punctuation, accents, case and width cannot hide it.
+ */
+function contains(password: string, value: string | undefined): boolean {
+  if (!value) return false;
+  const needle = foldLoose(normaliseIdentifier(value));
+  if ([...needle].length < 3) return false;
+  return foldLoose(normaliseIdentifier(password)).includes(needle);
+}
+
+/** Checks every rule (on the NFKC form) and reports each one; `ok` is true only when all pass. */
+export function checkPasswordPolicy(raw: string, ctx: PasswordContext = {}): PasswordPolicyResult {
+  const password = normalisePassword(raw);
   const length = [...password].length;
   const verdicts: Record<PasswordRuleId, boolean> = {
     length: length >= PASSWORD_MIN_LENGTH && length <= PASSWORD_MAX_LENGTH,
@@ -99,9 +117,10 @@ export function checkPasswordPolicy(password: string, ctx: PasswordContext = {})
     number: /\p{N}/u.test(password),
     special: /[^\p{L}\p{N}\s]/u.test(password),
     'no-edge-space': password.length > 0 && password === password.trim(),
+    'no-hidden': !HIDDEN.test(password),
     'not-common': password.length > 0 && !isCommonPassword(password),
-    'no-username': !contains(password, ctx.username, normaliseIdentifier),
-    'no-last-name': !contains(password, ctx.lastName, foldLoose),
+    'no-username': !contains(password, ctx.username),
+    'no-last-name': !contains(password, ctx.lastName),
   };
   const rules = PASSWORD_RULES.map((r) => ({ id: r.id, label: r.label, ok: verdicts[r.id] }));
   return { ok: rules.every((r) => r.ok), rules };

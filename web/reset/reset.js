@@ -5,7 +5,8 @@
   var password = document.getElementById('password');
   var confirm = document.getElementById('confirm');
   if (!password || !confirm) return;
-  // The same patterns as services/passwords/policy.ts (Unicode-aware; length in characters, not UTF-16 units).
+  // The same patterns as services/passwords/policy.ts (Unicode-aware; length in characters, not UTF-16 units),
+  // on the same NFKC form the server checks.
   var checks = {
     length: function (p) { var n = Array.from(p).length; return n >= 8 && n <= 200; },
     upper: function (p) { return /\p{Lu}/u.test(p); },
@@ -13,6 +14,7 @@
     number: function (p) { return /\p{N}/u.test(p); },
     special: function (p) { return /[^\p{L}\p{N}\s]/u.test(p); },
     'no-edge-space': function (p) { return p.length > 0 && p === p.trim(); },
+    'no-hidden': function (p) { return !/[\p{Cc}\p{Cf}]/u.test(p); },
     match: function (p, c) { return p.length > 0 && p === c; }
   };
   function update() {
@@ -21,7 +23,7 @@
       var li = items[i];
       var check = checks[li.getAttribute('data-rule')];
       if (!check) continue;
-      var ok = check(password.value, confirm.value);
+      var ok = check(password.value.normalize('NFKC'), confirm.value.normalize('NFKC'));
       li.className = ok ? 'ok' : 'bad';
       li.querySelector('.mark').textContent = ok ? '\u2713' : '\u2717';
     }
