@@ -8,11 +8,11 @@ import { normaliseIdentifier } from '../text/fold';
 import type { RecoveryDeps } from './deps';
 
 /**
- * A neutral key for limits on an account, or on a typed identifier that may name none: an HMAC of its
- * normalised form, so every spelling the directory treats as one account shares one count.
+ * A neutral key for limits on an account (`kind` 'username') or on a typed email that may name none: an HMAC
+ * of the identifier's normalised form, so every spelling the directory treats as one shares one count.
  */
-export function accountLimitKey(secret: string, identifier: string): string {
-  return hmac(secret, `limit:${normaliseIdentifier(identifier)}`).slice(0, 24);
+export function accountLimitKey(secret: string, identifier: string, kind: 'username' | 'email' = 'username'): string {
+  return hmac(secret, `limit:${kind}:${normaliseIdentifier(identifier)}`).slice(0, 24);
 }
 
 /** Consumes each named limit in turn; false (and an audit event) as soon as one is exhausted. */

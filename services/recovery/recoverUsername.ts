@@ -21,7 +21,7 @@ export async function recoverUsername(deps: RecoveryDeps, input: UsernameRecover
     deps,
     [
       ['perConversation', ref],
-      ['perAccount', accountLimitKey(deps.serverSecret, `email:${input.email}`)],
+      ['perAccount', accountLimitKey(deps.serverSecret, input.email, 'email')],
     ],
     { conversationRef: ref, flow: 'recover-username' },
   );
