@@ -3,6 +3,7 @@
  */
 import http from 'node:http';
 import { buttonsOf, Conversation, startHost, textOf, type TestHost } from '../helpers/host';
+import { waitFor } from '../helpers/wait';
 import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 
@@ -166,10 +167,7 @@ describe('malformed requests', () => {
     const startRedis = async () => {
       const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
-      for (let i = 0; i < 50; i += 1) {
-        if (await probe.ping().then(() => true, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(() => probe.ping().then(() => true, () => false), { timeoutMs: 5_000, intervalMs: 50, what: `redis-server on port ${port} to answer` });
       probe.disconnect();
       return child;
     };
@@ -187,12 +185,7 @@ describe('malformed requests', () => {
       expect(down.status).toBe(503);
       expect(await down.json()).toMatchObject({ status: 'unavailable' });
       server = await startRedis();
-      let status = 0;
-      for (let i = 0; i < 50 && status !== 200; i += 1) {
-        status = (await fetch(`${own.url}/healthz`)).status;
-        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(status).toBe(200);
+      await waitFor(async () => (await fetch(`${own.url}/healthz`)).status === 200, { timeoutMs: 5_000, intervalMs: 50, what: '/healthz to be 200 again' });
     } finally {
       await own.app.close();
       own.redis.disconnect();
