@@ -8,14 +8,16 @@ import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialog
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { MAIN_DIALOG, type MainDialog, type MainOptions } from './mainDialog';
-import { emergencyAnswer } from './messages';
+import { contactPracticeText, emergencyAnswer, type PracticeInfo } from './messages';
 import { say } from './prompts';
-import { inFlow, interruption } from './routing';
+import { FLOWS } from './registry';
+import { currentFlow, inFlow, interruption, sideQuestion } from './routing';
 
 export interface ConversationDeps {
   dialogState: StatePropertyAccessor<DialogState>;
   mainDialog: MainDialog;
   faq: FaqService;
+  practice: PracticeInfo;
   logger: Logger;
 }
 
@@ -63,6 +65,21 @@ export class Conversation {
       }
       if (interrupt === 'help') {
         await say(context, "I'm waiting for your answer to my last question. You can also type \"cancel\" to start over.");
+        await dc.repromptDialog();
+        return;
+      }
+      // A side question: answer it, then come back to the flow's question with everything it has so far.
+      const side = sideQuestion(dc, this.deps.faq, text, decision);
+      if (side) {
+        const flow = currentFlow(dc);
+        const label = flow ? FLOWS[flow].label : 'what we were doing';
+        if (side === 'handoff') {
+          await say(context, `${contactPracticeText(this.deps.practice)}\n\nI've kept what you told me so far, so if you'd rather carry on here, we can continue with ${label}.`);
+        } else {
+          await say(context, this.deps.faq.entry(side)?.answer ?? '');
+          await say(context, `Now, back to ${label} (or type "cancel" to stop):`);
+        }
+        this.deps.logger.info({ interrupt: 'side-question', intent: side, flow }, 'answered a side question');
         await dc.repromptDialog();
         return;
       }

@@ -38,5 +38,5 @@ export function createConversation(options: ConversationOptions): Conversation {
     logger,
     dialogs,
   });
-  return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, logger });
+  return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, practice, logger });
 }

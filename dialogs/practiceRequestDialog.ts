@@ -39,6 +39,9 @@ interface Values {
   dateOfBirth?: string;
 }
 
+/** Passed to the next step when the last name came with the first name. */
+const LAST_NAME_GIVEN = Symbol('last name given');
+
 export class PracticeRequestDialog extends ComponentDialog {
   constructor(private readonly deps: DialogDeps) {
     super(PRACTICE_REQUEST_DIALOG);
@@ -68,12 +71,23 @@ export class PracticeRequestDialog extends ComponentDialog {
   }
 
   private async askLastName(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (!this.keep(step, 'firstName', readAsked(step.result, 'name', [], this.deps.isNewQuestion))) return this.giveUp(step);
+    const answer = readAsked(step.result, 'name', [], this.deps.isNewQuestion);
+    if (!('value' in answer)) return this.giveUp(step);
+    // "Robert Chen" at the first-name question: the first word is the first name, the rest answers the next question.
+    const [first, ...rest] = answer.value.split(' ');
+    if (rest.length > 0) {
+      const values = step.values as Values;
+      values.firstName = this.deps.sealer.seal(first);
+      values.lastName = this.deps.sealer.seal(rest.join(' '));
+      await say(step.context, "Thanks, I've noted your first and last name.");
+      return step.next(LAST_NAME_GIVEN);
+    }
+    (step.values as Values).firstName = this.deps.sealer.seal(answer.value);
     return askFor(step, 'name', { text: 'And your last name?' }, 'Please type just your last name, using letters.');
   }
 
   private async askDateOfBirth(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (!this.keep(step, 'lastName', readAsked(step.result, 'name', [], this.deps.isNewQuestion))) return this.giveUp(step);
+    if (step.result !== LAST_NAME_GIVEN && !this.keep(step, 'lastName', readAsked(step.result, 'name', [], this.deps.isNewQuestion))) return this.giveUp(step);
     return askFor(
       step,
       'dob',

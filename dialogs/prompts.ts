@@ -10,7 +10,7 @@
 import { ActionTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import { TextPrompt, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { USERNAME_RULE } from '../services/passwords';
-import { matchChoice, readAnswer, type BotReply, type Choice, type Expect } from './input';
+import { matchChoice, readAnswer, readDateOfBirth, type BotReply, type Choice, type Expect } from './input';
 
 export const TEXT_PROMPT = 'textPrompt';
 export const VALIDATED_PROMPT = 'validatedPrompt';
@@ -45,6 +45,8 @@ export async function ask(step: WaterfallStepContext, reply: BotReply | string):
 export const RETRY = {
   username: `Usernames are ${USERNAME_RULE.summary}. Please type yours.`,
   dob: "That isn't a date I can use. Please type your date of birth as mm/dd/yyyy, for example 01/31/1985.",
+  /** A two-digit year is never guessed: asked again, without repeating the date. */
+  fourDigitYear: 'Please type the year with all four digits, for example 01/31/1985.',
 };
 
 interface Validations {
@@ -61,6 +63,10 @@ export function createValidatedPrompt(isNewQuestion: (text: string) => boolean =
     const { expect, choices } = (pc.options.validations ?? { expect: 'name', choices: [] }) as Validations;
     const text = pc.recognized.value ?? '';
     if (matchChoice(text, choices) || readAnswer(expect, text) !== null || isNewQuestion(text)) return true;
+    const date = expect === 'dob' ? readDateOfBirth(text) : null;
+    if (date && 'twoDigitYear' in date) {
+      pc.options.retryPrompt = replyActivity({ text: RETRY.fourDigitYear, choices });
+    }
     return pc.attemptCount >= 3; // after three tries the step decides (usually: offer help)
   });
 }

@@ -7,13 +7,38 @@
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { CHOICES } from './choices';
 import type { DialogDeps } from './deps';
-import { callerOf, unreadable, type FlowResult } from './flow';
+import { askMenu, callerOf, followChoice, unreadable, type FlowResult, type Menu } from './flow';
+import { choice } from './input';
+import { EMAIL_NEVER_CAME } from './routing';
 import { UNIFORM } from './messages';
-import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
+import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY } from './prompts';
 
 export const RECOVER_USERNAME_DIALOG = 'recoverUsernameDialog';
 const VERIFIED = `${RECOVER_USERNAME_DIALOG}.verified`;
 const NOTIFICATION = `${RECOVER_USERNAME_DIALOG}.notification`;
+const AFTER_SENT = `${RECOVER_USERNAME_DIALOG}.afterSent`;
+
+const SENT_FOLLOW_UP = 'No email arrived? I can help another way.';
+const NOT_ARRIVED =
+  "Sorry it hasn't arrived. It can take a few minutes, so please check your spam or junk folder too. If it still doesn't come, I can help another way:";
+const USE_NOTIFICATION = choice('Use my notification email', ['notification email', 'notification', 'other email']);
+/** After the username was (or was not) sent: the other way to recover it, a person, or nothing more. */
+const AFTER_SENT_MENU: Menu = [
+  [USE_NOTIFICATION, 'retry'],
+  [CHOICES.person, 'handoff'],
+  [CHOICES.noThanks, 'done'],
+];
+/** After the notification-email path there is no other self-service way left. */
+const AFTER_NOTIFICATION_MENU: Menu = [
+  [CHOICES.person, 'handoff'],
+  [CHOICES.noThanks, 'done'],
+];
+
+interface AfterSentOptions {
+  text: string;
+  /** The notification-email path was already used. */
+  notification?: boolean;
+}
 
 const NO_EMAIL_REASON = 'Without an email address on file, the practice needs to help you recover your username.';
 
@@ -36,6 +61,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
         this.sendToNotificationEmail.bind(this),
       ]),
     );
+    this.addDialog(new WaterfallDialog(AFTER_SENT, [this.offerOtherWays.bind(this), this.afterOtherWays.bind(this)]));
     this.initialDialogId = VERIFIED;
   }
 
@@ -61,8 +87,7 @@ export class RecoverUsernameDialog extends ComponentDialog {
     if ('choice' in answer) return step.replaceDialog(NOTIFICATION);
     if ('invalid' in answer) return unreadable(step, this.deps.isNewQuestion, "I couldn't read that email address.");
     await this.deps.recovery.recoverUsername({ via: 'verified-email', email: answer.value }, callerOf(step.context));
-    await say(step.context, UNIFORM.usernameSent);
-    return step.endDialog({} satisfies FlowResult);
+    return step.replaceDialog(AFTER_SENT, { text: `${UNIFORM.usernameSent}\n\n${SENT_FOLLOW_UP}` } satisfies AfterSentOptions);
   }
 
   private async askNotificationEmail(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -103,7 +128,19 @@ export class RecoverUsernameDialog extends ComponentDialog {
     if (email && lastName) {
       await this.deps.recovery.recoverUsername({ via: 'notification-email', email, lastName, dateOfBirth: answer.value }, callerOf(step.context));
     }
-    await say(step.context, UNIFORM.usernameSent);
-    return step.endDialog({} satisfies FlowResult);
+    return step.replaceDialog(AFTER_SENT, { text: `${UNIFORM.usernameSent}\n\n${SENT_FOLLOW_UP}`, notification: true } satisfies AfterSentOptions);
+  }
+
+  /** "No email arrived?": the other ways, asked again (with a word about spam) when the patient says it never came. */
+  private async offerOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { text, notification } = step.options as AfterSentOptions;
+    return askMenu(step, text, notification ? AFTER_NOTIFICATION_MENU : AFTER_SENT_MENU);
+  }
+
+  private async afterOtherWays(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as AfterSentOptions;
+    const text = typeof step.result === 'string' ? step.result : '';
+    if (EMAIL_NEVER_CAME.test(text)) return step.replaceDialog(AFTER_SENT, { ...options, text: NOT_ARRIVED } satisfies AfterSentOptions);
+    return followChoice(step, options.notification ? AFTER_NOTIFICATION_MENU : AFTER_SENT_MENU, () => step.replaceDialog(NOTIFICATION));
   }
 }

@@ -17,20 +17,22 @@ import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from './requestStatusDialo
 export interface FlowSpec {
   dialogId: string;
   options?: Record<string, string>;
+  /** How the flow is named when the conversation comes back to it ("Now, back to <label>"). */
+  label: string;
 }
 
 export const FLOWS: Record<FlowName, FlowSpec> = {
-  'recover-username': { dialogId: RECOVER_USERNAME_DIALOG },
-  'reset-password': { dialogId: RESET_PASSWORD_DIALOG },
-  'reset-by-questions': { dialogId: SECURITY_QUESTIONS_DIALOG },
-  'reset-by-token': { dialogId: PRACTICE_TOKEN_DIALOG },
-  'renew-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'token-renewal' } },
-  'request-reset-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reset-token' } },
-  reactivate: { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reactivation' } },
-  'request-status': { dialogId: REQUEST_STATUS_DIALOG },
-  'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG },
+  'recover-username': { dialogId: RECOVER_USERNAME_DIALOG, label: 'recovering your username' },
+  'reset-password': { dialogId: RESET_PASSWORD_DIALOG, label: 'resetting your password' },
+  'reset-by-questions': { dialogId: SECURITY_QUESTIONS_DIALOG, label: 'your security questions' },
+  'reset-by-token': { dialogId: PRACTICE_TOKEN_DIALOG, label: 'your reset token' },
+  'renew-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'token-renewal' }, label: 'your token request' },
+  'request-reset-token': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reset-token' }, label: 'your reset token request' },
+  reactivate: { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reactivation' }, label: 'your reactivation request' },
+  'request-status': { dialogId: REQUEST_STATUS_DIALOG, label: 'your request status' },
+  'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG, label: 'contacting the practice' },
   // Until live handoff exists, "talk to a person" gives the practice's contact details and whether it is open.
-  handoff: { dialogId: CONTACT_PRACTICE_DIALOG },
+  handoff: { dialogId: CONTACT_PRACTICE_DIALOG, label: 'contacting the practice' },
 };
 
 /** One instance of every dialog the registry names. */

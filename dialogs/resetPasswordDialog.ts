@@ -11,10 +11,16 @@ import { askMenu, callerOf, followChoice, type FlowResult, type Menu } from './f
 import { UNIFORM } from './messages';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked } from './prompts';
 import { USERNAME_RULE } from '../services/passwords';
+import { EMAIL_NEVER_CAME } from './routing';
 
 export const RESET_PASSWORD_DIALOG = 'resetPasswordDialog';
 const BY_EMAIL = `${RESET_PASSWORD_DIALOG}.email`;
 const OTHER_WAYS_STEPS = `${RESET_PASSWORD_DIALOG}.otherWays`;
+const AFTER_SENT_STEPS = `${RESET_PASSWORD_DIALOG}.afterSent`;
+
+const SENT_FOLLOW_UP = 'No email arrived, or no email on your account? I can help another way.';
+const NOT_ARRIVED =
+  "Sorry it hasn't arrived. It can take a few minutes, so please check your spam or junk folder too. If it still doesn't come, you can reset your password another way:";
 
 const OTHER_WAYS: Menu = [
   [CHOICES.securityQuestions, 'reset-by-questions'],
@@ -30,7 +36,14 @@ export class ResetPasswordDialog extends ComponentDialog {
     super(RESET_PASSWORD_DIALOG);
     this.addDialog(createTextPrompt());
     this.addDialog(createValidatedPrompt((text) => deps.isNewQuestion(text)));
-    this.addDialog(new WaterfallDialog(BY_EMAIL, [this.askEmailOrUsername.bind(this), this.sendLink.bind(this), (step) => followChoice(step, AFTER_SENT)]));
+    this.addDialog(new WaterfallDialog(BY_EMAIL, [this.askEmailOrUsername.bind(this), this.sendLink.bind(this)]));
+    this.addDialog(
+      new WaterfallDialog(AFTER_SENT_STEPS, [
+        (step) => askMenu(step, (step.options as { text: string }).text, AFTER_SENT),
+        // "It never came": the same ways, with a word about spam; anything else is a choice or a new question.
+        (step) => (EMAIL_NEVER_CAME.test(String(step.result ?? '')) ? step.replaceDialog(AFTER_SENT_STEPS, { text: NOT_ARRIVED }) : followChoice(step, AFTER_SENT)),
+      ]),
+    );
     this.addDialog(
       new WaterfallDialog(OTHER_WAYS_STEPS, [
         (step) => askMenu(step, 'Without a verified email, you can reset your password in one of these ways:', OTHER_WAYS),
@@ -68,6 +81,6 @@ export class ResetPasswordDialog extends ComponentDialog {
       return step.replaceDialog(OTHER_WAYS_STEPS);
     }
     await this.deps.recovery.emailResetLink(answer.value, callerOf(step.context));
-    return askMenu(step, `${UNIFORM.resetLinkSent}\n\nNo email arrived, or no email on your account? I can help another way.`, AFTER_SENT);
+    return step.replaceDialog(AFTER_SENT_STEPS, { text: `${UNIFORM.resetLinkSent}\n\n${SENT_FOLLOW_UP}` });
   }
 }

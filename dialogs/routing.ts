@@ -5,6 +5,9 @@
  *   2. A flow or menu is waiting for an answer:
  *        "cancel" / "start over" / "stop" …  → stop it, show the menu;
  *        "help" inside a flow               → explain and ask the question again;
+ *        a side question inside a flow      → answer it, then ask the flow's question again, keeping what
+ *          ("do I need an email to sign up?")   the flow already has ("Now, back to your token request: …");
+ *                                               "talk to a person" → the practice's contact, and the offer to carry on;
  *        anything else                      → the waiting dialog reads it (a flow may hand it back: step 3).
  *   3. Nothing waiting (or the text was handed back), in MainDialog's route step:
  *        a request reference / "status of my request" → request-status flow;
@@ -17,6 +20,8 @@
  */
 import type { DialogContext, DialogState } from 'botbuilder-dialogs';
 import type { Decision } from '../knowledge/matcher';
+import { isFlowName, type FlowName } from './flow';
+import { matchChoice, readAnswer, type Choice, type Expect } from './input';
 import { parseRequestId } from '../services/requests';
 import { foldTyped } from '../services/text/fold';
 import type { FaqService } from './faq';
@@ -40,10 +45,48 @@ const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
 /** "what's the status of my request", "any update on my request?" */
 const STATUS_QUESTION = /\b(status|update|progress)\b.*\b(my|the)\s+request\b|\bmy\s+request\b.*\b(status|update|progress)\b/i;
 
+/** "the email never came", "I didn't get it", "nothing in spam": said after the bot emailed something. */
+export const EMAIL_NEVER_CAME =
+  /\b(never|didn'?t|did not|havent|haven'?t|not|no)\b.*\b(came|come|arrived?|get|got|gotten|received?|showed up|show up|see|seen)\b|\bnothing\b.*\b(spam|junk|inbox)\b|\bnot in (my )?(spam|junk|inbox)\b|\bno (email|mail|message)\b/i;
+
 /** True when a flow (recovery, reset, request…) is in progress, not just the router waiting for a reply. */
 export function inFlow(dc: DialogContext): boolean {
   const inner = (dc.activeDialog?.state as { dialogs?: DialogState } | undefined)?.dialogs?.dialogStack ?? [];
   return dc.activeDialog?.id === MAIN_DIALOG && inner[0]?.id === FLOW_RUNNER;
+}
+
+/** The flow in progress, if any (the flow runner's start options). */
+export function currentFlow(dc: DialogContext): FlowName | undefined {
+  if (!inFlow(dc)) return undefined;
+  const runner = (dc.activeDialog?.state as { dialogs?: DialogState } | undefined)?.dialogs?.dialogStack?.[0];
+  const flow = (runner?.state as { options?: { flow?: string } } | undefined)?.options?.flow;
+  return isFlowName(flow) ? flow : undefined;
+}
+
+/** What the innermost waiting prompt accepts: its choices and, for a validated prompt, the kind of value. */
+function waitingFor(dc: DialogContext): { choices: Choice[]; expect?: Expect } {
+  let leaf: DialogContext = dc;
+  while (leaf.child) leaf = leaf.child;
+  const options = (leaf.activeDialog?.state as { options?: Record<string, unknown> } | undefined)?.options ?? {};
+  const validations = options.validations as { expect: Expect; choices: Choice[] } | undefined;
+  if (validations) return validations;
+  const actions = (options.prompt as { suggestedActions?: { actions?: Array<{ title?: string; value?: unknown }> } } | undefined)?.suggestedActions?.actions ?? [];
+  return { choices: actions.map((a) => ({ label: a.title ?? String(a.value), value: String(a.value) })) };
+}
+
+/**
+ * Step 2's side question: a flow waits, and the patient asks something the FAQ answers confidently instead of
+ * answering (and the text is not an answer the prompt would take). Returns the entry to answer with.
+ */
+export function sideQuestion(dc: DialogContext, faq: FaqService, text: string, decision: Decision): string | undefined {
+  if (!inFlow(dc) || decision.type !== 'answer' || !isNewQuestion(faq, text)) return undefined;
+  if (EMAIL_NEVER_CAME.test(text)) return undefined; // the flow's own follow-up handles it
+  const entry = faq.entry(decision.id);
+  if (!entry || (entry.kind === 'intent' && entry.id !== 'handoff')) return undefined;
+  const waiting = waitingFor(dc);
+  if (matchChoice(text, waiting.choices)) return undefined;
+  if (waiting.expect && readAnswer(waiting.expect, text) !== null) return undefined;
+  return entry.id;
 }
 
 /** Step 2: what a message means while a dialog waits, before the dialog sees it. */
