@@ -10,7 +10,7 @@ describe('password policy', () => {
     const result = checkPasswordPolicy('Sunflower-Trail-42!', { username: 'mgonzalez78', lastName: 'Gonzalez' });
     expect(result.ok).toBe(true);
     expect(result.rules.map((r) => r.id)).toEqual(PASSWORD_RULES.map((r) => r.id));
-    expect(result.rules).toHaveLength(9);
+    expect(result.rules).toHaveLength(10);
     expect(result.rules.map((r) => r.label)).toEqual(PASSWORD_RULES.map((r) => r.label));
     for (const r of result.rules) expect(r.label).toMatch(/^[A-Z].{10,}[^.]$/); // a short phrase for the checklist
   });
