@@ -16,6 +16,7 @@ import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
 import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
 import { createConversation, type FaqService } from '../dialogs';
+import { RedisMissLog } from '../services/insights/misses';
 import { PortalBot } from './portalBot';
 import { createServer } from './server';
 import { ResetPage } from './resetPage';
@@ -56,6 +57,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     sealer: services.sealer,
     logger,
     faq: options.faq,
+    misses: new RedisMissLog(redis, keys, config.logUnanswered),
   });
   const bot = new PortalBot({ conversationState, conversation, turnLock, logger });
 

@@ -5,6 +5,7 @@
 import type { ConversationState } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
+import type { MissLog } from '../services/insights/misses';
 import type { Recovery } from '../services/recovery';
 import type { Sealer } from '../services/state/sealer';
 import { Conversation } from './conversation';
@@ -25,6 +26,8 @@ export interface ConversationOptions {
   logger: Logger;
   /** A knowledge base other than the shipped one (tests). */
   faq?: FaqService;
+  /** Counts unanswered questions. */
+  misses?: MissLog;
 }
 
 export function createConversation(options: ConversationOptions): Conversation {
@@ -37,6 +40,7 @@ export function createConversation(options: ConversationOptions): Conversation {
     practice,
     logger,
     dialogs,
+    misses: options.misses,
   });
   return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, practice, logger });
 }

@@ -21,6 +21,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
+import type { MissLog } from '../services/insights/misses';
 import type { KbEntry } from '../knowledge/schema';
 import type { FaqService } from './faq';
 import { isFlowName, type FlowName, type FlowResult } from './flow';
@@ -51,6 +52,8 @@ export interface MainDialogDeps {
   logger: Logger;
   /** The dialogs that perform flows (registry.ts); each is added as a child of the main dialog. */
   dialogs: Dialog[];
+  /** Where unanswered and uncertain questions are counted (and, if configured, kept redacted). */
+  misses?: MissLog;
 }
 
 /**
@@ -115,6 +118,10 @@ export class MainDialog extends ComponentDialog {
       },
       'routed message',
     );
+
+    if (decision.type === 'none' || decision.type === 'clarify') {
+      await this.deps.misses?.record({ kbId: decision.type === 'none' ? 'none' : (decision.candidates[0]?.id ?? 'none'), text });
+    }
 
     switch (decision.type) {
       case 'emergency':

@@ -73,6 +73,8 @@ const EnvSchema = z
     RATE_LIMIT_IP_PER_MINUTE: int(120, 1, 100000),
     RATE_LIMIT_ACCOUNT_PER_HOUR: int(10, 1, 10000),
     RESET_EMAILS_PER_ACCOUNT_PER_HOUR: int(3, 1, 100),
+    LOG_UNANSWERED: z.enum(['off', 'redacted']).default('off'),
+    REQUEST_RESPONSE_TIME: z.string().trim().min(3).max(200).default('usually within one business day'),
   });
 
 /**
@@ -122,6 +124,10 @@ export interface Config {
   /** True when `serverSecret` is the public development value. */
   insecureDevSecret: boolean;
   demoAccountsFile: string;
+  /** Unanswered questions are always counted per KB id; `redacted` also keeps their redacted text for 30 days. */
+  logUnanswered: 'off' | 'redacted';
+  /** How soon the practice answers a request, as told to patients ("usually within one business day"). */
+  requestResponseTime: string;
   limits: {
     conversationPerMinute: number;
     ipPerMinute: number;
@@ -184,6 +190,8 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     serverSecret: e.SERVER_SECRET ?? DEV_SERVER_SECRET,
     insecureDevSecret: !e.SERVER_SECRET,
     demoAccountsFile: e.DEMO_ACCOUNTS_FILE,
+    logUnanswered: e.LOG_UNANSWERED,
+    requestResponseTime: e.REQUEST_RESPONSE_TIME,
     limits: {
       conversationPerMinute: e.RATE_LIMIT_CONVERSATION_PER_MINUTE,
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

@@ -17,11 +17,12 @@ import { ImportError, type PortalDirectory } from '../directory';
 import { foldLoose } from '../text/fold';
 import { createLogger } from '../logger';
 import type { MailMessage } from '../mail';
-import { createRedis } from '../redis';
+import { createRedis, Keys } from '../redis';
 import { parseRequestId, type PracticeRequest, type RequestQueue } from '../requests';
 import type { TokenService } from '../tokens';
 import type { SecurityQuestionLock } from '../limits';
 import { PRACTICE_TOKEN_DAYS } from '../recovery';
+import { MISS_RETENTION_DAYS, RedisMissLog, type MissLog } from '../insights/misses';
 
 /** What the CLI needs to send mail; the mailer's `send` fits (`services/mail`). */
 export type SendMail = (msg: { to: string; template: string; data: Record<string, string>; idempotencyKey: string }) => Promise<void>;
@@ -32,6 +33,8 @@ export interface AdminServices {
   requests: RequestQueue;
   audit: AuditLog;
   securityLock: SecurityQuestionLock;
+  /** Unanswered-question counts (`kb:misses`). */
+  misses?: MissLog;
   sendMail: SendMail;
   /** Releases connections; called once the command is done. */
   close?: () => Promise<void>;
@@ -245,6 +248,35 @@ const COMMANDS: Record<string, Command> = {
     }),
     async run({ args, flags }, s, io) {
       return resolveRequest(args[0]!, flags.patient as string, flags.by as string | undefined, s, io);
+    },
+  },
+
+  'kb:misses': {
+    usage: 'kb:misses [--days N] [--json]',
+    summary: `Questions the bot could not answer or was unsure about, counted per KB id ("none" = nothing matched), over the last N days (default ${MISS_RETENTION_DAYS}); with LOG_UNANSWERED=redacted also their redacted text.`,
+    flags: { json: 'boolean', days: 'string' },
+    schema: z.object({
+      args: z.tuple([]),
+      flags: z.object({
+        json: z.boolean().optional(),
+        days: z.coerce.number().int('--days must be a whole number').min(1).max(MISS_RETENTION_DAYS).optional(),
+      }),
+    }),
+    async run({ flags }, s, io) {
+      if (!s.misses) throw new AdminUsageError('kb:misses needs the miss log (REDIS_URL)');
+      const report = await s.misses.report((flags.days as number | undefined) ?? MISS_RETENTION_DAYS);
+      if (flags.json) {
+        io.out(JSON.stringify(report, null, 2));
+        return 0;
+      }
+      if (!report.counts.length) io.out(`No unanswered questions in the last ${report.days} day(s).`);
+      for (const { kbId, count } of report.counts) io.out(`${String(count).padStart(6)}  ${kbId}`);
+      if (report.texts.length) {
+        io.out('');
+        io.out('Redacted questions (newest first):');
+        for (const t of report.texts) io.out(`${t.at}  ${t.kbId}  ${t.text}`);
+      }
+      return 0;
     },
   },
 
@@ -496,6 +528,7 @@ export async function buildAdminServices(
   const services = createAccountServices({ config, redis, embedded: false, logger });
   return {
     ...services,
+    misses: new RedisMissLog(redis, new Keys(config.keyPrefix), config.logUnanswered),
     // The mailer validates the template name and data itself; the worker in the bot host delivers.
     sendMail: (msg) => services.mailer.send(msg as MailMessage),
     close: async () => {
