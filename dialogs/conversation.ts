@@ -8,10 +8,10 @@ import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialog
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { MAIN_DIALOG, type MainDialog, type MainOptions } from './mainDialog';
-import { contactPracticeText, emergencyAnswer, type PracticeInfo } from './messages';
+import { contactPracticeText, emergencyAnswer, FRUSTRATION_ACK, type PracticeInfo } from './messages';
 import { say } from './prompts';
 import { FLOWS } from './registry';
-import { currentFlow, inFlow, interruption, sideQuestion } from './routing';
+import { currentFlow, inFlow, interruption, showsFrustration, sideQuestion } from './routing';
 
 export interface ConversationDeps {
   dialogState: StatePropertyAccessor<DialogState>;
@@ -38,6 +38,17 @@ export class Conversation {
     if (!dc.activeDialog) await dc.beginDialog(MAIN_DIALOG, { menu: 'welcome' } satisfies MainOptions);
   }
 
+  /**
+   * Ends whatever is in progress, without a reply: the caller says why (an SMS opt-out, bot/sms.ts).
+   * Returns true when a flow was in progress.
+   */
+  async cancel(context: TurnContext): Promise<boolean> {
+    const dc = await this.dialogs.createContext(context);
+    const wasInFlow = inFlow(dc);
+    if (dc.activeDialog) await dc.cancelAllDialogs();
+    return wasInFlow;
+  }
+
   /** Routes one message: emergency → interruptions → the waiting dialog → the main dialog. */
   async onMessage(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
@@ -53,6 +64,9 @@ export class Conversation {
       this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
       return;
     }
+
+    // Frustration is acknowledged in a sentence, then the message is handled as usual.
+    if (showsFrustration(text)) await say(context, FRUSTRATION_ACK);
 
     // 2. A dialog is waiting: cancel and help interrupt it; anything else is its answer.
     if (dc.activeDialog) {

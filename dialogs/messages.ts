@@ -14,6 +14,9 @@ export const WELCOME = (practiceName: string): string =>
   `Hi! I'm the ${practiceName} patient portal assistant. I can answer questions about the portal and help you get back into your account. ` +
   `Please don't share medical details here. What can I help you with?`;
 
+/** Said once, before the help, when a message shows frustration. */
+export const FRUSTRATION_ACK = "I'm sorry this has been frustrating. Let's get it sorted out.";
+
 export const CANCELLED = "OK, I've stopped that. What can I help you with?";
 
 export const NOT_UNDERSTOOD =

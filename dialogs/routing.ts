@@ -45,6 +45,16 @@ const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
 /** "what's the status of my request", "any update on my request?" */
 const STATUS_QUESTION = /\b(status|update|progress)\b.*\b(my|the)\s+request\b|\bmy\s+request\b.*\b(status|update|progress)\b/i;
 
+/** Frustration shown in a message ("this is ridiculous", "so frustrated", "!!!", all capitals): acknowledged briefly, then help. */
+const FRUSTRATED =
+  /\b(frustrat\w*|annoy\w*|ridiculous|useless|pointless|angry|furious|fed up|sick (of|and tired)|tired of|had enough|stupid|dumb|wtf|ffs|crazy|insane|hate|terrible|horrible|awful|worst|pissed|upset|unacceptable|fuming|nightmare|waste of time|joke|again and again|for the \w+ time|keeps? (failing|not working|saying))\b|!{3,}/i;
+
+export function showsFrustration(text: string): boolean {
+  const letters = text.replace(/[^A-Za-z]/g, '');
+  const shouting = letters.length >= 12 && letters === letters.toUpperCase() && text.trim().split(/\s+/).length >= 3;
+  return FRUSTRATED.test(text) || shouting;
+}
+
 /** "the email never came", "I didn't get it", "nothing in spam": said after the bot emailed something. */
 export const EMAIL_NEVER_CAME =
   /\b(never|didn'?t|did not|havent|haven'?t|not|no)\b.*\b(came|come|arrived?|get|got|gotten|received?|showed up|show up|see|seen)\b|\bnothing\b.*\b(spam|junk|inbox)\b|\bnot in (my )?(spam|junk|inbox)\b|\bno (email|mail|message)\b/i;

@@ -125,3 +125,15 @@ describe('"the email never came"', () => {
     expect(buttonsOf(never)).toContain('Answer my security questions');
   });
 });
+
+describe('frustration', () => {
+  it('is acknowledged briefly, then the patient is helped as usual', async () => {
+    const c = new Conversation(host);
+    const reply = await c.say('this is ridiculous, my account got blocked AGAIN');
+    expect(reply[0].text).toBe("I'm sorry this has been frustrating. Let's get it sorted out.");
+    expect(textOf(reply)).toMatch(/un-?enroll/i);
+    expect(buttonsOf(reply)).toEqual(['Yes', 'No']);
+    const calm = await new Conversation(host).say('I forgot my password');
+    expect(textOf(calm)).not.toMatch(/frustrating/);
+  });
+});
