@@ -33,7 +33,7 @@ export const SHORTHAND: Readonly<Record<string, string>> = {
   msg: 'message', msgs: 'message', txt: 'text', info: 'information', num: 'number', nbr: 'number',
   yrs: 'years', yr: 'year', mos: 'months', wk: 'week', wks: 'weeks', hrs: 'hours', hr: 'hour', mins: 'minutes',
   tmrw: 'tomorrow', tmr: 'tomorrow', tom: 'tomorrow', '2day': 'today', '2morrow': 'tomorrow', b4: 'before',
-  '2': 'to', '4': 'for', in2: 'into', on2: 'onto', thru: 'through', bc: 'because', cuz: 'because', cos: 'because',
+  rite: 'right', hevy: 'heavy', '2': 'to', '4': 'for', in2: 'into', on2: 'onto', thru: 'through', bc: 'because', cuz: 'because', cos: 'because',
   coz: 'because', w: 'with', wo: 'without', abt: 'about', bout: 'about', ppl: 'people', sum1: 'someone',
   some1: 'someone', any1: 'anyone', every1: 'everyone', gonna: 'going to', wanna: 'want to', gotta: 'got to',
   ok: 'ok', okay: 'ok', temp: 'temporary', tho: 'though', rn: 'right now', asap: 'now', ppw: 'password',

@@ -21,7 +21,7 @@
  * The matcher never logs: messages may contain names, dates of birth and worse.
  */
 import Fuse from 'fuse.js';
-import { CONCEPT_TOKENS, compilePhraseRules, containsPhrase, createNormaliser, expandShorthand, tokenize, type CompiledPhrases, type Normaliser } from './normalise';
+import { CONCEPT_TOKENS, compilePhraseRules, containsPhrase, createNormaliser, expandShorthand, maskPhrases, tokenize, type CompiledPhrases, type Normaliser } from './normalise';
 import type { KbEntry, KnowledgeBase } from './schema';
 
 export interface Candidate {
@@ -192,10 +192,33 @@ interface OutOfScopeTerm {
   tokens: string[];
 }
 
+/**
+ * The KB's emergency patterns, compiled. A pattern starting with `!` is an exception: what it matches is masked
+ * before the others run ("I'm *not suicidal*, just locked out", "a *stroke of luck*", "*no pulse on this website*"),
+ * so a negation or an idiom silences only its own words and any other warning sign in the message still counts.
+ */
+interface EmergencyPhrases {
+  patterns: CompiledPhrases;
+  exceptions: CompiledPhrases;
+}
+
+const EXCEPTION_PREFIX = '!';
+
+function compileEmergency(patterns: readonly string[]): EmergencyPhrases {
+  const rule = (pattern: string): { pattern: string; emit: string } => ({ pattern, emit: 'emergency' });
+  return {
+    patterns: compilePhraseRules(patterns.filter((p) => !p.startsWith(EXCEPTION_PREFIX)).map(rule)),
+    exceptions: compilePhraseRules(patterns.filter((p) => p.startsWith(EXCEPTION_PREFIX)).map((p) => rule(p.slice(EXCEPTION_PREFIX.length)))),
+  };
+}
+
+/** Words of a phrase pattern (typo-correction targets): no syntax, no number wildcards. */
+const patternWords = (pattern: string): string[] => pattern.split(/[\s|_~!]+/).filter((w) => w && !w.startsWith('#'));
+
 interface Index {
   entries: KbEntry[];
   normaliser: Normaliser;
-  emergency: CompiledPhrases;
+  emergency: EmergencyPhrases;
   texts: IndexedText[];
   /** Token weight: IDF, boosted for problem and object concepts. */
   weight: Map<string, number>;
@@ -207,7 +230,7 @@ const words = (texts: readonly string[]): string[] => texts.flatMap((t) => expan
 
 /** Every surface word in the KB, so typo correction can aim at them ("pasword" → "password"). */
 function domainWords(kb: KnowledgeBase): string[] {
-  return [...words([...kb.outOfScope.flatMap((t) => t.terms), ...kb.emergencyPatterns.flatMap((p) => p.split(/[\s|_~]+/))]), ...questionWords(kb)];
+  return [...words([...kb.outOfScope.flatMap((t) => t.terms), ...kb.emergencyPatterns.flatMap(patternWords)]), ...questionWords(kb)];
 }
 
 /** The words of the KB's questions: preferred typo targets ("wrking" is "working", not "waking"). */
@@ -254,7 +277,7 @@ function buildIndex(kb: KnowledgeBase): Index {
   const weight = new Map([...idf].map(([term, w]) => [term, w * boost(term)]));
   for (const t of usable) t.weight = t.terms.reduce((sum, term) => sum + (weight.get(term) ?? 0), 0);
   const outOfScope = buildOutOfScope(kb, normaliser);
-  const emergency = compilePhraseRules(kb.emergencyPatterns.map((pattern) => ({ pattern, emit: 'emergency' })));
+  const emergency = compileEmergency(kb.emergencyPatterns);
   const fuse = new Fuse(entryVocabularies(usable, entries.length), {
     keys: ['vocabulary'],
     useTokenSearch: true,
@@ -466,7 +489,8 @@ export function createMatcher(kb: KnowledgeBase, options: MatcherOptions = {}): 
   const emergencyEntry = kb.byId.get('emergency');
   const emergencyCandidate: Candidate = { id: 'emergency', title: emergencyEntry?.title ?? 'Emergency', confidence: 1 };
 
-  const isEmergency = (text: string): boolean => containsPhrase(index.normaliser.words(text), index.emergency);
+  const isEmergency = (text: string): boolean =>
+    containsPhrase(maskPhrases(index.normaliser.words(text), index.emergency.exceptions), index.emergency.patterns);
 
   return {
     decide(text: string): Decision {

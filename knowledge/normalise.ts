@@ -27,7 +27,8 @@ export { COMMON_WORDS, FOREIGN_RULES, PHRASE_RULES, SHORTHAND, STOP_WORDS, type 
  * Hyphens and apostrophes *inside* words are dropped ("un-enrolled" → "unenrolled", "can't" → "cant"): patients
  * write both forms and the joined form is the one our tables know. "w/o" and "w/" are spelled out first because
  * the slash would otherwise split them into meaningless letters. Contractions that would fold into other words are
- * spelled out first: "I'd" is not "id" (as in "portal id"), "I'll" is not "ill", "we're" is not "were".
+ * spelled out first: "I'd" is not "id" (as in "portal id"), "I'll" is not "ill", "we're" is not "were"; "OD'd" and
+ * "ODed" are "overdosed", not "odd".
  * @example foldForMatching("Can't log-in w/o my E-mail!") // "cant login without my email"
  */
 export function foldForMatching(text: string): string {
@@ -41,6 +42,7 @@ export function foldForMatching(text: string): string {
     .replace(/\b(we|they|you)'re\b/g, '$1 are')
     .replace(/\bw\/o\b/g, ' without ')
     .replace(/\bw\/(?=\s|$)/g, ' with ')
+    .replace(/\bod'e?d\b|\boded\b/g, 'overdosed')
     .replace(/([a-z])['-]+(?=[a-z])/g, '$1')
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
@@ -226,6 +228,20 @@ export function correctTypos(tokens: readonly string[], vocab: Vocabulary): stri
 interface Slot {
   alternatives: string[][];
 }
+
+/**
+ * Number wildcards in a pattern: `#` matches any bare number ("had a stroke in #"), `#10` any number of at least 10
+ * ("took #10 pills"). Words are otherwise compared exactly (after stemming).
+ */
+const NUMBER_WILDCARD = /^#(\d*)$/;
+const BARE_DIGITS = /^\d+$/;
+function matchesWord(token: string, word: string): boolean {
+  if (token === word) return true;
+  const wildcard = NUMBER_WILDCARD.exec(word);
+  return wildcard !== null && BARE_DIGITS.test(token) && Number(token) >= Number(wildcard[1] || 0);
+}
+/** Index key of the rules whose first word is a number wildcard. */
+const NUMBER_KEY = '#';
 interface CompiledRule {
   slots: Slot[];
   gaps: number[]; // gaps[i]: how many content words a `~`/`~2` before slot i lets through (0 = adjacent)
@@ -244,9 +260,10 @@ export function compilePhraseRules(rules: readonly PhraseRule[]): CompiledPhrase
   const byFirstWord = new Map<string, number[]>();
   compiled.forEach((rule, index) => {
     for (const alt of rule.slots[0]?.alternatives ?? []) {
-      const list = byFirstWord.get(alt[0]) ?? [];
+      const key = NUMBER_WILDCARD.test(alt[0]) ? NUMBER_KEY : alt[0];
+      const list = byFirstWord.get(key) ?? [];
       if (!list.includes(index)) list.push(index);
-      byFirstWord.set(alt[0], list);
+      byFirstWord.set(key, list);
     }
   });
   return { rules: compiled, byFirstWord };
@@ -263,7 +280,7 @@ function compileRule(rule: PhraseRule): CompiledRule {
     }
     const alternatives = part
       .split('|')
-      .map((alt) => alt.split('_').flatMap((w) => tokenize(w)).map(stem))
+      .map((alt) => alt.split('_').flatMap((w) => (NUMBER_WILDCARD.test(w) ? [w] : tokenize(w).map(stem))))
       .filter((alt) => alt.length > 0)
       .sort((x, y) => y.length - x.length); // longest first: "email address" before "email"
     slots.push({ alternatives });
@@ -292,7 +309,7 @@ const NO_SKIP = new Set(['username', 'password', 'token'].map(stem));
 
 function matchAlternative(tokens: readonly string[], pos: number, alt: readonly string[]): number {
   if (pos + alt.length > tokens.length) return -1;
-  for (let k = 0; k < alt.length; k += 1) if (tokens[pos + k] !== alt[k]) return -1;
+  for (let k = 0; k < alt.length; k += 1) if (!matchesWord(tokens[pos + k], alt[k])) return -1;
   return pos + alt.length;
 }
 
@@ -320,14 +337,40 @@ function matchFrom(tokens: readonly string[], pos: number, rule: CompiledRule, s
   return -1;
 }
 
+/** The rules that may start at `token` (its own, plus the number-wildcard rules for a number). */
+function rulesStartingWith(phrases: CompiledPhrases, token: string): readonly number[] {
+  const own = phrases.byFirstWord.get(token) ?? [];
+  return BARE_DIGITS.test(token) ? [...own, ...(phrases.byFirstWord.get(NUMBER_KEY) ?? [])] : own;
+}
+
 /** True when any compiled pattern occurs anywhere in `tokens` (used for emergency phrases). */
 export function containsPhrase(tokens: readonly string[], phrases: CompiledPhrases): boolean {
   for (let i = 0; i < tokens.length; i += 1) {
-    for (const index of phrases.byFirstWord.get(tokens[i]) ?? []) {
+    for (const index of rulesStartingWith(phrases, tokens[i])) {
       if (matchFrom(tokens, i, phrases.rules[index], 0) > i) return true;
     }
   }
   return false;
+}
+
+/** What a masked word becomes: no pattern word can equal it, and a gap counts it as a content word. */
+export const MASKED = '~';
+
+/**
+ * Blanks out every span that a compiled pattern matches (including the words its gaps skipped), so that later
+ * patterns cannot see them: the emergency exceptions ("not suicidal", "stroke of luck", "no pulse on this
+ * website") are masked before the emergency patterns run, and everything else in the message still counts.
+ * @example maskPhrases(["i","am","not","suicidal"], compilePhraseRules([{ pattern: "not suicidal", emit: "" }])) // ["i","am","~","~"]
+ */
+export function maskPhrases(tokens: readonly string[], phrases: CompiledPhrases): string[] {
+  const out = [...tokens];
+  for (let i = 0; i < tokens.length; i += 1) {
+    for (const index of rulesStartingWith(phrases, tokens[i])) {
+      const end = matchFrom(tokens, i, phrases.rules[index], 0);
+      for (let k = i; k < end; k += 1) out[k] = MASKED;
+    }
+  }
+  return out;
 }
 
 /**
@@ -340,7 +383,7 @@ export function applyPhrases(tokens: readonly string[], phrases: CompiledPhrases
   let i = 0;
   while (i < tokens.length) {
     let matched = false;
-    for (const index of phrases.byFirstWord.get(tokens[i]) ?? []) {
+    for (const index of rulesStartingWith(phrases, tokens[i])) {
       const rule = phrases.rules[index];
       const end = matchFrom(tokens, i, rule, 0);
       if (end > i) {
