@@ -31,6 +31,14 @@ describe('the labelled emergency set (knowledge/eval/emergency-eval.jsonl)', () 
   });
 });
 
+describe('the emergency probes (knowledge/eval/emergency-dev-probes.jsonl, written for the blind set\'s failure categories)', () => {
+  it('are all caught, with no false alarm', () => {
+    const file = path.join(path.dirname(SET), 'emergency-dev-probes.jsonl');
+    const report = scoreEval(parseEvalFile(fs.readFileSync(file, 'utf8'), file), (t) => realMatcher().decide(t));
+    expect({ summary: formatSummary(report), misses: report.emergencyMisses.map((c) => c.text) }).toEqual({ summary: expect.stringContaining('emergency_recall=100.0%'), misses: [] });
+  });
+});
+
 describe('named emergencies', () => {
   it.each([
     "I don't see a reason to go on",
