@@ -57,7 +57,7 @@ export function showsFrustration(text: string): boolean {
 
 /** "the email never came", "I didn't get it", "nothing in spam": said after the bot emailed something. */
 export const EMAIL_NEVER_CAME =
-  /\b(never|didn'?t|did not|havent|haven'?t|not|no)\b.*\b(came|come|arrived?|get|got|gotten|received?|showed up|show up|see|seen)\b|\bnothing\b.*\b(spam|junk|inbox)\b|\bnot in (my )?(spam|junk|inbox)\b|\bno (email|mail|message)\b/i;
+  /\b(never|didn'?t|did not|haven'?t|have not|hasn'?t|has not|not yet|still not|still hasn'?t)\s+(\w+\s+){0,2}(came|come|arrived?|get|got|gotten|received?|show(ed)? up|see|seen)\b|\b(not|hasn'?t|has not) (come|arrived|here|there)\b|\bno (email|e-?mail|mail|message|link)\b|\bnothing\b.*\b(spam|junk|inbox|came|arrived)\b|\bnot in (my )?(spam|junk|inbox)\b/i;
 
 /** True when a flow (recovery, reset, request…) is in progress, not just the router waiting for a reply. */
 export function inFlow(dc: DialogContext): boolean {
