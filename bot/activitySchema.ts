@@ -8,6 +8,9 @@ export const MAX_TEXT_LENGTH = 5000;
 export const MAX_BODY_BYTES = 256 * 1024;
 
 const Account = z.object({ id: z.string().min(1).max(512) }).passthrough();
+/** An account in membersAdded/membersRemoved: the bot reads its id. */
+const Member = z.object({ id: z.string({ error: 'id must be a string' }).max(512) }, { error: 'must be an account object with an id' }).passthrough();
+const MAX_LIST = 100;
 
 export const InboundActivitySchema = z
   .object({
@@ -19,6 +22,18 @@ export const InboundActivitySchema = z
     recipient: Account.optional(),
     text: z.string().max(MAX_TEXT_LENGTH, `text is longer than ${MAX_TEXT_LENGTH} characters`).optional(),
     deliveryMode: z.enum(['normal', 'expectReplies', 'notification', 'ephemeral']).optional(),
+    // Shapes the bot (and the SDK's ActivityHandler) reads; null is what some channels send for "absent".
+    membersAdded: z.array(Member, { error: 'must be an array of accounts' }).max(MAX_LIST).nullish(),
+    membersRemoved: z.array(Member, { error: 'must be an array of accounts' }).max(MAX_LIST).nullish(),
+    attachments: z
+      .array(z.object({ contentType: z.string({ error: 'contentType must be a string' }) }, { error: 'must be an attachment object' }).passthrough(), {
+        error: 'must be an array',
+      })
+      .max(MAX_LIST)
+      .nullish(),
+    entities: z.array(z.object({}, { error: 'must be an entity object' }).passthrough(), { error: 'must be an array' }).max(MAX_LIST).nullish(),
+    value: z.unknown().optional(),
+    channelData: z.object({}, { error: 'must be an object' }).passthrough().nullish(),
   })
   .passthrough()
   .superRefine((a, ctx) => {
@@ -27,16 +42,28 @@ export const InboundActivitySchema = z
     }
   });
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** An IPv4 literal in 127.0.0.0/8 (the URL parser has already normalised forms such as 127.1 or 0x7f.1). */
+const LOOPBACK_V4 = /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
-/** True for an http(s) URL on this machine. */
-function isLoopbackUrl(url: string): boolean {
+/**
+ * True for an http(s) URL on this machine at one of `allowedPorts`: the host must be `localhost`, `[::1]`
+ * or an IPv4 literal in 127.0.0.0/8 — never a name that merely starts with "127." (`127.0.0.1.nip.io`) —
+ * and the port one the operator named (the host's own port, DEV_CONNECTOR_PORTS), so a reply cannot be
+ * posted to Redis or any other local service.
+ */
+export function isLoopbackUrl(url: string, allowedPorts: readonly number[]): boolean {
+  let u: URL;
   try {
-    const u = new URL(url);
-    return /^https?:$/.test(u.protocol) && (LOOPBACK.has(u.hostname) || u.hostname.startsWith('127.'));
+    u = new URL(url);
   } catch {
     return false;
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+  if (u.username || u.password) return false;
+  const host = u.hostname.toLowerCase();
+  if (host !== 'localhost' && host !== '[::1]' && !LOOPBACK_V4.test(host)) return false;
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return allowedPorts.includes(port);
 }
 
 /**
@@ -44,13 +71,13 @@ function isLoopbackUrl(url: string): boolean {
  * authentication disabled (local use), replies may only be posted back to this machine: otherwise anyone
  * could make the bot send requests (and replies) to any address.
  */
-export function activityProblem(body: unknown, authDisabled = false): string | null {
+export function activityProblem(body: unknown, authDisabled = false, allowedPorts: readonly number[] = []): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON activity object';
   const parsed = InboundActivitySchema.safeParse(body);
   if (parsed.success) {
     const { deliveryMode, serviceUrl } = parsed.data;
-    if (authDisabled && deliveryMode !== 'expectReplies' && serviceUrl && !isLoopbackUrl(serviceUrl)) {
-      return 'serviceUrl must be on this machine while authentication is disabled (MicrosoftAppId is empty)';
+    if (authDisabled && deliveryMode !== 'expectReplies' && serviceUrl && !isLoopbackUrl(serviceUrl, allowedPorts)) {
+      return 'serviceUrl must be on this machine (localhost, 127.x.x.x or [::1]) at this host\'s port or one in DEV_CONNECTOR_PORTS while authentication is disabled (MicrosoftAppId is empty)';
     }
     return null;
   }

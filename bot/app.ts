@@ -18,14 +18,24 @@ import { createAccountServices, type AccountServiceOptions, type AccountServices
 import { createConversation, type FaqService } from '../dialogs';
 import { RedisMissLog } from '../services/insights/misses';
 import { PortalBot } from './portalBot';
-import { createServer } from './server';
+import { createServer, type HealthCheck } from './server';
 import { ResetPage } from './resetPage';
+import { ChannelRules } from './channels';
+import { WebChatPage } from './webchat';
+import { DevDirectLine } from './directline/devDirectLine';
+import { createOptOutStore, type OptOutStore } from '../services/channels/optOut';
+import { createStaffTeamStore, type StaffTeamStore } from '../services/channels/teamsStaff';
+import { createMailCanceller } from './mailCancel';
+import { Queue } from 'bullmq';
+import { OUTBOX_QUEUE } from '../services/mail/outbox';
 
 export interface App {
   server: Server;
   redis: RedisClient;
   embeddedRedis: boolean;
   services: AccountServices;
+  /** SMS opt-outs (check before anything proactive) and the Teams staff teams (bot/channels.ts). */
+  channels: { optOuts: OptOutStore; staffTeams: StaffTeamStore };
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting requests, waits for turns in flight, then closes Redis. */
@@ -39,15 +49,31 @@ export interface AppOptions {
   mailer?: AccountServiceOptions['mailer'];
   /** A knowledge base other than the shipped one. */
   faq?: FaqService;
+  /** False: do not start the mail worker (tests of Redis faults that do not need mail delivered). Default true. */
+  mailWorker?: boolean;
+}
+
+/** Resolves with `promise`, or with `fallback` after `ms` (the timer does not keep the process alive). */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]).finally(() => clearTimeout(timer));
 }
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
-  const { redis, embedded } = options.redis ? { redis: options.redis, embedded: false } : createRedis({ url: config.redisUrl, logger });
+  const { redis, embedded } = options.redis
+    ? { redis: options.redis, embedded: false }
+    : createRedis({ url: config.redisUrl, logger, commandTimeoutMs: config.redisCommandTimeoutMs });
   const keys = new Keys(config.keyPrefix);
 
   const storage = new RedisStorage(redis, keys, { ttlSeconds: config.stateTtlSeconds });
   const conversationState = new ConversationState(storage);
-  const turnLock = new TurnLock(redis, keys, { lockMs: config.turnLockTimeoutMs, waitMs: config.turnLockTimeoutMs, logger });
+  // A turn waits for its conversation's lock at most half its deadline, so it can still say "I'm still
+  // working on your previous message" instead of missing the deadline.
+  const turnLock = new TurnLock(redis, keys, {
+    lockMs: config.turnLockTimeoutMs,
+    waitMs: Math.min(config.turnLockTimeoutMs, Math.floor(config.turnDeadlineMs / 2)),
+    logger,
+  });
 
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
   const conversation = createConversation({
@@ -59,7 +85,34 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     faq: options.faq,
     misses: new RedisMissLog(redis, keys, config.logUnanswered),
   });
-  const bot = new PortalBot({ conversationState, conversation, turnLock, logger });
+  const optOuts = createOptOutStore(redis, keys, config.serverSecret);
+  const staffTeams = createStaffTeamStore(redis, keys);
+  const bot = new PortalBot({
+    conversationState,
+    conversation,
+    turnLock,
+    logger,
+    channels: new ChannelRules({ practice: config.practice, optOuts, staffTeams, conversation, logger }),
+    deadlineMs: config.turnDeadlineMs,
+    cancelMail: createMailCanceller(redis, keys, logger),
+  });
+
+  // Readiness beyond Redis: can mail be queued (a BullMQ connection like the outbox's answers), and — in
+  // production — does the directory hold any patient (an empty one means Redis lost its data).
+  const mailProbe = embedded
+    ? undefined
+    : new Queue(OUTBOX_QUEUE, { connection: { url: config.redisUrl as string, maxRetriesPerRequest: null }, prefix: config.keyPrefix });
+  mailProbe?.on('error', () => undefined); // the redis check and the mailer log outages
+  const healthChecks: HealthCheck[] = [];
+  if (mailProbe) {
+    healthChecks.push({
+      name: 'mailQueue',
+      check: async () => Boolean(await mailProbe.getJobCounts('waiting')),
+    });
+  }
+  if (config.nodeEnv === 'production') {
+    healthChecks.push({ name: 'directory', readinessOnly: true, check: async () => !(await services.directory.isEmpty()) });
+  }
 
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.microsoft.appId,
@@ -89,8 +142,17 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     logger,
     // Per-IP limits guard the pages patients' browsers open. /api/messages is not limited per IP: all
     // channel traffic arrives from Azure Bot Service's few addresses; it is limited per conversation.
-    routes: [new ResetPage({ config, recovery: services.recovery, limits: services.limits, logger })],
+    routes: [
+      new ResetPage({ config, recovery: services.recovery, limits: services.limits, logger }),
+      new WebChatPage({ config, limits: services.limits, logger }),
+      // Outside production only (config refuses DEV_DIRECTLINE=true there).
+      ...(config.channels.directLine.dev && config.channels.directLine.secret
+        ? [new DevDirectLine({ redis, keys, secret: config.channels.directLine.secret, signingSecret: config.serverSecret, botName: config.practice.name, logger })]
+        : []),
+    ],
     authDisabled: !config.microsoft.appId,
+    devConnectorPorts: config.devConnectorPorts,
+    healthChecks,
   });
 
   return {
@@ -98,11 +160,14 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     redis,
     embeddedRedis: embedded,
     services,
-    listen: async (port, host = '0.0.0.0') => {
-      // Serve even while Redis is unreachable (healthz then says 503); the mail worker connects when it can.
-      const mailerStarted = services.mailer.start().catch((err: Error) => logger.error({ err: { message: err.message } }, 'mail worker failed to start'));
-      const ready = await Promise.race([mailerStarted.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000).unref())]);
-      if (!ready) logger.warn('mail worker is not connected yet; queued mail waits until it is');
+    channels: { optOuts, staffTeams },
+    listen: async (port, host = config.listenHost) => {
+      if (options.mailWorker !== false) {
+        // Serve even while Redis is unreachable (healthz then says 503); the mail worker connects when it can.
+        const mailerStarted = services.mailer.start().catch((err: Error) => logger.error({ err: { message: err.message } }, 'mail worker failed to start'));
+        const ready = await within(mailerStarted.then(() => true), 3000, false);
+        if (!ready) logger.warn('mail worker is not connected yet; queued mail waits until it is');
+      }
       return new Promise((resolve) => {
         server.listen(port, host, () => resolve((server.address() as { port: number }).port));
       });
@@ -113,9 +178,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       server.server.closeIdleConnections();
       await closed;
       logger.debug('http server closed');
-      await services.mailer.close();
+      // Each step is bounded: with Redis gone, a graceful close could wait for ever.
+      if (!(await within(services.mailer.close().then(() => true), 6000, false))) logger.warn('mail worker did not close in time');
       logger.debug('mail worker closed');
-      if (!options.redis) await redis.quit().catch(() => undefined);
+      if (mailProbe && !(await within(mailProbe.close().then(() => true), 1000, false))) void mailProbe.disconnect().catch(() => undefined);
+      if (!options.redis && !(await within(redis.quit().then(() => true), 1000, false).catch(() => false))) redis.disconnect();
     },
   };
 }

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const app = createApp(config, logger);
   if (app.embeddedRedis) await importDemoAccounts(app, config.demoAccountsFile, logger);
   const port = await app.listen(config.port);
-  logger.info({ port, embeddedRedis: app.embeddedRedis, env: config.nodeEnv }, `portal help bot listening on port ${port}`);
+  logger.info({ port, host: config.listenHost, embeddedRedis: app.embeddedRedis, env: config.nodeEnv }, `portal help bot listening on port ${port}`);
 
   let stopping = false;
   const stop = (signal: string) => {

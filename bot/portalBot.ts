@@ -8,39 +8,97 @@
 import { ActivityHandler, type ConversationState, type TurnContext } from 'botbuilder';
 import type { Logger } from '../services/logger';
 import { TurnLockTimeoutError, type TurnLock } from '../services/state/turnLock';
+import { isRedisUnavailable } from '../services/redis';
+import { runInTurnScope, TurnAbandonedError, TurnScope } from '../services/recovery';
 import type { Conversation } from '../dialogs';
 import { useChannelRendering } from './render';
+import type { ChannelRules } from './channels';
 
 export interface PortalBotDeps {
   conversationState: ConversationState;
   conversation: Conversation;
   turnLock: TurnLock;
   logger: Logger;
+  /** Attachment refusal, SMS keywords, Teams scopes (bot/channels.ts); run before the conversation. */
+  channels?: ChannelRules;
+  /** TURN_DEADLINE_MS: longest a turn may take before the patient is told the service is unavailable. */
+  deadlineMs?: number;
+  /** Cancels the mails an abandoned turn queued (bot/mailCancel.ts). */
+  cancelMail?: (idempotencyKeys: string[]) => void;
 }
+
+/** What the patient is told when a turn misses its deadline or Redis does not answer. */
+export const UNAVAILABLE_REPLY = 'Sorry, this service is temporarily unavailable. Please try again in a few minutes.';
 
 export class PortalBot extends ActivityHandler {
   constructor(private readonly deps: PortalBotDeps) {
     super();
     this.onMessage(async (context, next) => {
-      await deps.conversation.onMessage(context);
+      if (!(await deps.channels?.onMessage(context))) await deps.conversation.onMessage(context);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
-      await deps.conversation.onMembersAdded(context);
+      if (!(await deps.channels?.onMembersAdded(context))) await deps.conversation.onMembersAdded(context);
+      await next();
+    });
+    this.onInstallationUpdate(async (context, next) => {
+      await deps.channels?.onInstallationUpdate(context);
       await next();
     });
   }
 
-  /** Runs the turn under the conversation's lock and saves state before releasing it. */
+  /**
+   * Runs the turn under the conversation's lock and saves state before releasing it, within the turn
+   * deadline. A turn that misses its deadline, or finds Redis not answering, is abandoned: the patient is
+   * told the service is temporarily unavailable, the mails it queued are cancelled, its state is not
+   * saved and anything it still tries to send is dropped (it keeps running in the background until Redis
+   * answers or fails, then releases its lock).
+   */
   override async run(context: TurnContext): Promise<void> {
     useChannelRendering(context);
+    // A refused attachment ends the turn here: no lock, no state read or saved, nothing passed on.
+    if (await this.deps.channels?.beforeTurn(context)) return;
+    const scope = new TurnScope(this.deps.cancelMail);
+    let repliesClosed = false;
+    context.onSendActivities(async (_ctx, _activities, next) => (repliesClosed ? [] : next()));
+    const work = runInTurnScope(scope, () => this.runLocked(context, scope));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), this.deps.deadlineMs ?? 8000);
+    });
+    let failure: unknown;
+    const outcome = await Promise.race([work.then(() => 'done' as const), deadline]).catch((err: unknown) => {
+      failure = err;
+      return 'failed' as const;
+    });
+    clearTimeout(timer);
+    if (outcome === 'done') return;
+    const unavailable = outcome === 'deadline' || isRedisUnavailable(failure) || failure instanceof TurnAbandonedError;
+    scope.abandon(); // the patient is told it failed: no mail for this turn
+    if (!unavailable) throw failure; // a bug: the adapter's onTurnError logs it and apologises
+    if (outcome === 'deadline') {
+      work.catch((err: Error) => this.deps.logger.warn({ err: { name: err.name, message: err.message } }, 'abandoned turn ended with an error'));
+      this.deps.logger.warn({ event: 'turn-deadline', deadlineMs: this.deps.deadlineMs ?? 8000 }, 'turn missed its deadline; patient told the service is unavailable');
+    } else {
+      const err = failure as Error;
+      this.deps.logger.warn({ event: 'redis-unavailable', err: { name: err.name, message: err.message } }, 'turn failed: Redis is not answering');
+    }
+    // Whatever the turn said before is replaced (expectReplies) by the one true outcome.
+    context.bufferedReplyActivities.length = 0;
+    await context.sendActivity(UNAVAILABLE_REPLY);
+    repliesClosed = true;
+  }
+
+  private async runLocked(context: TurnContext, scope: TurnScope): Promise<void> {
     const conversationKey = `${context.activity.channelId}/${context.activity.conversation.id}`;
     try {
       await this.deps.turnLock.withLock(conversationKey, async () => {
         try {
           await super.run(context);
+          if (scope.abandoned) throw new TurnAbandonedError(); // told the patient it failed: keep the old state
           await this.deps.conversationState.saveChanges(context, false);
         } catch (err) {
+          if (scope.abandoned || isRedisUnavailable(err)) throw err; // the state was not changed; Redis may not answer anyway
           // Start this conversation afresh, still under its lock; the adapter's onTurnError tells the patient.
           await this.deps.conversationState.delete(context).catch((deleteErr: Error) => {
             this.deps.logger.error({ err: { name: deleteErr.name, message: deleteErr.message } }, 'could not reset conversation state after a failed turn');

@@ -14,6 +14,7 @@ import type { Limits } from '../services/limits';
 import { PASSWORD_RULES, type PasswordPolicyResult } from '../services/passwords';
 import { CHAT_LINK_MINUTES, EMAIL_LINK_MINUTES, type Recovery, type ResetLinkProblem } from '../services/recovery';
 import { escapeHtml, fillTemplate } from '../services/text/template';
+import { isRedisUnavailable } from '../services/redis';
 import { clientIp, type RouteModule } from './server';
 
 const WEB_DIR = path.join(__dirname, '..', 'web', 'reset');
@@ -53,6 +54,13 @@ function fill(template: string, values: Record<string, string>): string {
 
 const LINK_HELP = `To get a new link, ask the portal help chat to reset your password, or call the practice. Links from email work for ${EMAIL_LINK_MINUTES} minutes and links shown in chat for ${CHAT_LINK_MINUTES} minutes, and each works only once.`;
 
+class PageDeadlineError extends Error {
+  constructor() {
+    super('the reset page request missed its deadline');
+    this.name = 'PageDeadlineError';
+  }
+}
+
 export interface ResetPageDeps {
   config: Config;
   recovery: Recovery;
@@ -84,17 +92,38 @@ export class ResetPage implements RouteModule {
     });
   }
 
-  /** Per-IP limit and a last-resort error page: these routes never answer 500 with a stack. */
+  /**
+   * Per-IP limit, a deadline and a last-resort error page: these routes never answer 500 with a stack, and
+   * never hang. When Redis does not answer (or the request misses TURN_DEADLINE_MS) the page is a 503 with
+   * `Retry-After`; any other failure is a 500.
+   */
   private async guard(req: Request, res: Response, handler: () => Promise<void>): Promise<void> {
-    try {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PageDeadlineError()), this.deps.config.turnDeadlineMs);
+    });
+    const work = (async () => {
       if (!(await this.deps.limits.consume('perIp', `reset:${clientIp(req, this.deps.config.trustProxyHops)}`))) {
         this.page(res, 429, 'Too many attempts', this.message('error', 'Too many attempts from this device.', 'Please wait a minute and try again.'));
         return;
       }
       await handler();
+    })();
+    try {
+      await Promise.race([work, deadline]);
     } catch (err) {
-      this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'reset page failed');
-      this.page(res, 500, 'Something went wrong', this.message('error', 'Sorry, something went wrong on our side.', 'Please try again in a few minutes.'));
+      const unavailable = err instanceof PageDeadlineError || isRedisUnavailable(err);
+      if (err instanceof PageDeadlineError) work.catch(() => undefined); // it ends when Redis answers or its commands time out
+      this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, unavailable }, 'reset page failed');
+      if (res.headersSent) return;
+      if (unavailable) {
+        res.header('Retry-After', '60');
+        this.page(res, 503, 'Temporarily unavailable', this.message('error', 'Sorry, this service is temporarily unavailable.', 'Please try again in a few minutes.'));
+      } else {
+        this.page(res, 500, 'Something went wrong', this.message('error', 'Sorry, something went wrong on our side.', 'Please try again in a few minutes.'));
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 

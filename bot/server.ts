@@ -3,11 +3,74 @@
  * through `RouteModule`s so this file stays the one place that wires HTTP.
  */
 import restify, { type Request, type Response, type Server } from 'restify';
-import type { CloudAdapter } from 'botbuilder';
+import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../services/logger';
 import type { RedisClient } from '../services/redis';
 import type { PortalBot } from './portalBot';
 import { activityProblem, MAX_BODY_BYTES } from './activitySchema';
+
+/** One readiness check: resolves true (ok) or false/throws (not ok), within `HEALTH_CHECK_TIMEOUT_MS`. */
+export interface HealthCheck {
+  name: string;
+  check(): Promise<boolean>;
+  /** Only `/readyz` runs it (a check whose failure should take the instance out of the load balancer, not restart it). */
+  readinessOnly?: boolean;
+}
+
+export const HEALTH_CHECK_TIMEOUT_MS = 1000;
+
+/**
+ * Logs failed channel authentication as one JSON line per reason at most every `intervalMs`, with the
+ * number of failures suppressed since the last line, so unauthenticated traffic cannot flood the logs.
+ */
+export class AuthFailureLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  note(reason: string): void {
+    const now = Date.now();
+    const entry = this.last.get(reason);
+    if (entry && now - entry.at < this.intervalMs) {
+      entry.suppressed += 1;
+      return;
+    }
+    if (this.last.size > 100) this.last.clear(); // reasons are SDK messages, but never let the map grow
+    this.last.set(reason, { at: now, suppressed: 0 });
+    this.logger.warn({ event: 'auth-failed', status: 401, reason, suppressedSinceLast: entry?.suppressed ?? 0 }, 'channel authentication failed');
+  }
+}
+
+/** The adapter's own timestamp fixes (botbuilder's validateAndFixActivity), done here because we call processActivity directly. */
+function fixTimestamps(activity: Record<string, unknown>): Record<string, unknown> {
+  for (const [field, raw] of [
+    ['timestamp', 'rawTimestamp'],
+    ['expiration', 'rawExpiration'],
+    ['localTimestamp', 'rawLocalTimestamp'],
+  ] as const) {
+    if (typeof activity[field] === 'string') {
+      activity[raw] = activity[field];
+      activity[field] = new Date(activity[field] as string);
+    }
+  }
+  return activity;
+}
+
+/** CloudAdapterBase.processActivity (protected in the typings; it is what adapter.process() calls). */
+interface ProcessActivity {
+  processActivity(
+    authHeader: string,
+    activity: Record<string, unknown>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<{ status: number; body?: unknown } | undefined>;
+}
+
+function isAuthenticationError(err: unknown): boolean {
+  return err instanceof Error && (err.constructor?.name === 'AuthenticationError' || (err as { statusCode?: number }).statusCode === 401);
+}
 
 /** A capability that serves its own HTTP routes (the reset page, the staff console, …). */
 export interface RouteModule {
@@ -22,6 +85,12 @@ export interface ServerDeps {
   routes?: RouteModule[];
   /** True when MicrosoftAppId is empty: channel authentication is off (local use). */
   authDisabled: boolean;
+  /** Ports on this machine replies may be posted to while authentication is disabled (besides the host's own). */
+  devConnectorPorts?: number[];
+  /** What /healthz and /readyz check besides Redis (the mail queue, the directory…). */
+  healthChecks?: HealthCheck[];
+  /** How often an auth-failure reason is logged at most (ms). Default 60 s. */
+  authLogIntervalMs?: number;
 }
 
 /**
@@ -52,15 +121,35 @@ export function createServer(deps: ServerDeps): Server {
     }),
   );
 
+  const authFailures = new AuthFailureLog(logger, deps.authLogIntervalMs);
+  const ownPort = () => (server.address() as { port?: number } | null)?.port;
+
   server.post('/api/messages', async (req: Request, res: Response) => {
     const started = Date.now();
     try {
-      const problem = activityProblem(req.body, deps.authDisabled);
+      const allowedPorts = [ownPort(), ...(deps.devConnectorPorts ?? [])].filter((p): p is number => typeof p === 'number');
+      const problem = activityProblem(req.body, deps.authDisabled, allowedPorts);
       if (problem) {
         res.send(400, { error: problem });
         return;
       }
-      await adapter.process(req, res, (context) => bot.run(context));
+      // adapter.process() would do the same, but it console.error()s every failure with its stack (one
+      // multi-line trace per unauthenticated request): call processActivity and log failures ourselves.
+      const authHeader = String(req.headers.authorization ?? '');
+      let invoke;
+      try {
+        invoke = await (adapter as unknown as ProcessActivity).processActivity(authHeader, fixTimestamps({ ...(req.body as Record<string, unknown>) }), (context) =>
+          bot.run(context),
+        );
+      } catch (err) {
+        if (!isAuthenticationError(err)) throw err;
+        authFailures.note((err as Error).message.replace(/\s+/g, ' ').slice(0, 120));
+        res.send(401, { error: 'unauthorized' });
+        return;
+      }
+      res.status(invoke?.status ?? 200);
+      if (invoke?.body) res.send(invoke.body);
+      res.end();
       logger.debug({ route: 'messages', status: res.statusCode, ms: Date.now() - started }, 'request done');
     } catch (err) {
       logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'message route failed');
@@ -68,18 +157,24 @@ export function createServer(deps: ServerDeps): Server {
     }
   });
 
-  server.get('/healthz', async (_req: Request, res: Response) => {
-    try {
-      const pong = await Promise.race([
-        redis.ping(),
-        new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000)),
-      ]);
-      if (pong !== 'PONG') throw new Error('unexpected ping reply');
-      res.send(200, { status: 'ok' });
-    } catch {
-      res.send(503, { status: 'unavailable', reason: 'redis is not answering' });
+  const withTimeout = (p: Promise<boolean>) =>
+    Promise.race([p, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), HEALTH_CHECK_TIMEOUT_MS).unref())]).catch(() => false);
+  const checks: HealthCheck[] = [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }, ...(deps.healthChecks ?? [])];
+  /** 200 when every check passes, else 503 naming the failing ones (`Retry-After` for load balancers and clients). */
+  const health = (readiness: boolean) => async (_req: Request, res: Response) => {
+    const run = checks.filter((c) => readiness || !c.readinessOnly);
+    const results = await Promise.all(run.map((c) => withTimeout(c.check())));
+    const report = Object.fromEntries(run.map((c, i) => [c.name, results[i] ? 'ok' : 'failing']));
+    const failing = run.filter((_, i) => !results[i]).map((c) => c.name);
+    if (!failing.length) {
+      res.send(200, { status: 'ok', checks: report });
+      return;
     }
-  });
+    res.header('Retry-After', '10');
+    res.send(503, { status: 'unavailable', reason: `${failing.join(', ')} not ready`, checks: report });
+  };
+  server.get('/healthz', health(false));
+  server.get('/readyz', health(true));
 
   for (const route of deps.routes ?? []) route.register(server);
 

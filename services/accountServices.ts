@@ -41,12 +41,12 @@ export interface AccountServiceOptions {
 export function createAccountServices({ config, redis, embedded, logger, mailer }: AccountServiceOptions): AccountServices {
   const keys = new Keys(config.keyPrefix);
   const services = {
-    directory: new RedisPortalDirectory({ redis, keys, logger }),
-    tokens: new RedisTokenService({ redis, keys }),
+    directory: new RedisPortalDirectory({ redis, keys, serverSecret: config.serverSecret, logger }),
+    tokens: new RedisTokenService({ redis, keys, serverSecret: config.serverSecret }),
     mailer: createMailer({ config, redis, embedded, logger, ...mailer }),
     audit: new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger }),
     limits: createLimits(redis, keys, config.limits),
-    securityLock: new RedisSecurityQuestionLock({ redis, keys }),
+    securityLock: new RedisSecurityQuestionLock({ redis, keys, serverSecret: config.serverSecret }),
     requests: new RedisRequestQueue({ redis, keys, logger }),
     sealer: createSealer(config.serverSecret),
   };
@@ -59,6 +59,6 @@ export function createAccountServices({ config, redis, embedded, logger, mailer 
     publicBaseUrl: config.publicBaseUrl,
     practiceNotifyEmail: config.mail.practiceNotifyEmail,
     practiceTimeZone: config.practice.timeZone,
-  });
+  }, { minMs: config.recoveryMinMs });
   return { ...services, recovery };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parsePracticeHours, type PracticeHours } from './practice/hours';
+import { hmac } from './crypto';
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -23,6 +24,19 @@ function isTimeZone(tz: string): boolean {
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const hexColour = (def: string) => z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0b5cab').default(def);
+const optionalHttpsUrl = z.preprocess(emptyToUndefined, z.string().url().regex(/^https:\/\//, 'must be an https:// URL').optional());
+
+/** WCAG 2.1 contrast ratio of two #rrggbb colours (1–21). */
+export function contrastRatio(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
 
 const EnvSchema = z
   .object({
@@ -42,6 +56,14 @@ const EnvSchema = z
       .default('pb'),
     STATE_TTL_SECONDS: int(3600, 60, 60 * 60 * 24 * 30),
     TURN_LOCK_TIMEOUT_MS: int(15000, 1000, 120000),
+    TURN_DEADLINE_MS: int(8000, 500, 120000),
+    REDIS_COMMAND_TIMEOUT_MS: int(2000, 100, 60000),
+    HOST: z.preprocess(emptyToUndefined, z.string().min(1).max(255).optional()),
+    DEV_CONNECTOR_PORTS: z
+      .string()
+      .default('')
+      .refine((v) => v.split(',').map((p) => p.trim()).filter(Boolean).every((p) => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535), 'comma-separated port numbers (1-65535)'),
+    RECOVERY_MIN_MS: int(250, 0, 10000),
     TRUST_PROXY_HOPS: int(0, 0, 10),
     PUBLIC_BASE_URL: z
       .string()
@@ -59,6 +81,23 @@ const EnvSchema = z
         if (typeof hours === 'string') ctx.addIssue({ code: 'custom', message: hours });
       }),
     PRACTICE_TIMEZONE: z.string().default('America/Chicago').refine(isTimeZone, 'not a known IANA time zone'),
+    // Channels (docs/channels.md): Web Chat / Direct Line, Teams app package.
+    DIRECT_LINE_SECRET: optionalString,
+    DIRECT_LINE_ENDPOINT: z.preprocess(emptyToUndefined, z.string().url().regex(/^https?:\/\//, 'must be http(s)').transform((u) => u.replace(/\/+$/, '')).optional()),
+    DEV_DIRECTLINE: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
+    WEBCHAT_ALLOWED_ORIGINS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'comma-separated origins such as https://www.example-practice.org (scheme and host, no path)')
+        .optional(),
+    ),
+    WEBCHAT_BRAND_COLOR: hexColour('#0b5cab'),
+    WEBCHAT_BRAND_TEXT_COLOR: hexColour('#ffffff'),
+    TEAMS_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(GUID, 'must be a GUID').optional()),
+    PRACTICE_WEBSITE_URL: optionalHttpsUrl,
+    PRIVACY_URL: optionalHttpsUrl,
+    TERMS_URL: optionalHttpsUrl,
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     MicrosoftAppId: z.preprocess(emptyToUndefined, z.string().optional()),
     MicrosoftAppPassword: optionalString,
@@ -77,6 +116,16 @@ const EnvSchema = z
     REQUEST_RESPONSE_TIME: z.string().trim().min(3).max(200).default('usually within one business day'),
   });
 
+/** True for http(s)://localhost or a 127.x.x.x / [::1] address (any port): the bot is only reachable from this machine. */
+function isLocalBaseUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return true; // reported by the schema as a bad URL
+  }
+}
+
 /**
  * Rules that tie variables together. Checked on the raw environment, so they are reported together
  * with any per-variable problems rather than only after those are fixed.
@@ -88,6 +137,20 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
     for (const name of ['MicrosoftAppId', 'REDIS_URL', 'SMTP_URL', 'SERVER_SECRET']) {
       if (!set(name)) problems.push(`${name}: is required in production`);
     }
+  }
+  // The public development secret protects nothing: refuse it wherever anyone else can reach the bot.
+  if (!set('SERVER_SECRET') && env.NODE_ENV !== 'production') {
+    const publicBase = env.PUBLIC_BASE_URL?.trim();
+    if (set('MicrosoftAppId')) problems.push('SERVER_SECRET: is required when authentication is enabled (MicrosoftAppId is set)');
+    else if (publicBase && !isLocalBaseUrl(publicBase)) problems.push('SERVER_SECRET: is required when PUBLIC_BASE_URL is not localhost or 127.0.0.1');
+  }
+  if (env.NODE_ENV === 'production' && env.DEV_DIRECTLINE?.trim() === 'true') {
+    problems.push('DEV_DIRECTLINE: the development Direct Line is never served in production');
+  }
+  const brand = env.WEBCHAT_BRAND_COLOR?.trim() || '#0b5cab';
+  const brandText = env.WEBCHAT_BRAND_TEXT_COLOR?.trim() || '#ffffff';
+  if (/^#[0-9a-f]{6}$/i.test(brand) && /^#[0-9a-f]{6}$/i.test(brandText) && contrastRatio(brand, brandText) < 4.5) {
+    problems.push(`WEBCHAT_BRAND_TEXT_COLOR: contrast with WEBCHAT_BRAND_COLOR is ${contrastRatio(brand, brandText).toFixed(2)}:1; WCAG AA needs at least 4.5:1`);
   }
   const appType = env.MicrosoftAppType ?? 'MultiTenant';
   if (set('MicrosoftAppId') && appType !== 'UserAssignedMSI' && !set('MicrosoftAppPassword')) {
@@ -110,10 +173,22 @@ export interface Config {
   keyPrefix: string;
   stateTtlSeconds: number;
   turnLockTimeoutMs: number;
+  /** Longest a turn may take before the patient is told the service is temporarily unavailable. */
+  turnDeadlineMs: number;
+  /** Longest one Redis command may wait for an answer before it fails. */
+  redisCommandTimeoutMs: number;
+  /** Listen address: HOST, else 127.0.0.1 while authentication is disabled, else 0.0.0.0. */
+  listenHost: string;
+  /** Ports on this machine (besides the host's own) that replies may be posted to while authentication is disabled. */
+  devConnectorPorts: number[];
+  /** Floor (ms) of every account-revealing recovery use case, so timing does not tell known from unknown accounts. */
+  recoveryMinMs: number;
   /** Reverse proxies in front of the host whose X-Forwarded-For entries are trusted (0 = none). */
   trustProxyHops: number;
   publicBaseUrl: string;
   practice: { name: string; phone: string; hours: PracticeHours; timeZone: string };
+  /** Web Chat, Direct Line and the Teams app package (docs/channels.md). */
+  channels: ChannelsConfig;
   microsoft: { appType: Env['MicrosoftAppType']; appId: string; appPassword: string; tenantId: string };
   mail: { smtpUrl: string | undefined; from: string; practiceNotifyEmail: string | undefined; outboxDir: string };
   /**
@@ -138,6 +213,30 @@ export interface Config {
 
 /** Used only outside production when SERVER_SECRET is unset; it is public, so it protects nothing. */
 export const DEV_SERVER_SECRET = 'development-only-server-secret-not-for-production-use';
+
+export interface ChannelsConfig {
+  directLine: {
+    /** DIRECT_LINE_SECRET; outside production with the development Direct Line, a value derived from SERVER_SECRET. Never sent to a browser. */
+    secret: string | undefined;
+    /** Where tokens are generated and where Web Chat connects: DIRECT_LINE_ENDPOINT, else this host (development Direct Line), else Azure's. */
+    endpoint: string;
+    /** Serve the development Direct Line 3.0 (bot/directline/): DEV_DIRECTLINE, default true outside production. */
+    dev: boolean;
+  };
+  webchat: {
+    /** Origins that may fetch Web Chat tokens and frame /chat; default the origin of PUBLIC_BASE_URL. */
+    allowedOrigins: string[];
+    brandColor: string;
+    brandTextColor: string;
+  };
+  teams: {
+    /** The Teams app id (a GUID); default MicrosoftAppId. */
+    appId: string | undefined;
+    websiteUrl: string;
+    privacyUrl: string;
+    termsUrl: string;
+  };
+}
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -172,6 +271,11 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     keyPrefix: e.REDIS_KEY_PREFIX,
     stateTtlSeconds: e.STATE_TTL_SECONDS,
     turnLockTimeoutMs: e.TURN_LOCK_TIMEOUT_MS,
+    turnDeadlineMs: e.TURN_DEADLINE_MS,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    listenHost: e.HOST ?? (e.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1'),
+    devConnectorPorts: e.DEV_CONNECTOR_PORTS.split(',').map((p) => p.trim()).filter(Boolean).map(Number),
+    recoveryMinMs: e.RECOVERY_MIN_MS,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     practice: {
@@ -186,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
       appPassword: e.MicrosoftAppPassword ?? '',
       tenantId: e.MicrosoftAppTenantId ?? '',
     },
+    channels: channelsConfig(e),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, practiceNotifyEmail: e.PRACTICE_NOTIFY_EMAIL, outboxDir: e.OUTBOX_DIR },
     serverSecret: e.SERVER_SECRET ?? DEV_SERVER_SECRET,
     insecureDevSecret: !e.SERVER_SECRET,
@@ -197,6 +302,32 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       accountPerHour: e.RATE_LIMIT_ACCOUNT_PER_HOUR,
       resetEmailsPerAccountPerHour: e.RESET_EMAILS_PER_ACCOUNT_PER_HOUR,
+    },
+  };
+}
+
+/** The channel settings, with their defaults resolved (see ChannelsConfig). */
+function channelsConfig(e: Env): ChannelsConfig {
+  const dev = e.NODE_ENV === 'production' ? false : (e.DEV_DIRECTLINE ?? 'true') === 'true';
+  const secret = e.SERVER_SECRET ?? DEV_SERVER_SECRET;
+  const base = e.PUBLIC_BASE_URL;
+  const origins = (e.WEBCHAT_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
+  return {
+    directLine: {
+      secret: e.DIRECT_LINE_SECRET ?? (dev ? hmac(secret, 'development direct line secret') : undefined),
+      endpoint: e.DIRECT_LINE_ENDPOINT ?? (dev ? base : 'https://directline.botframework.com'),
+      dev,
+    },
+    webchat: {
+      allowedOrigins: origins.length ? origins : [new URL(base).origin],
+      brandColor: e.WEBCHAT_BRAND_COLOR.toLowerCase(),
+      brandTextColor: e.WEBCHAT_BRAND_TEXT_COLOR.toLowerCase(),
+    },
+    teams: {
+      appId: e.TEAMS_APP_ID ?? e.MicrosoftAppId,
+      websiteUrl: e.PRACTICE_WEBSITE_URL ?? base,
+      privacyUrl: e.PRIVACY_URL ?? e.PRACTICE_WEBSITE_URL ?? base,
+      termsUrl: e.TERMS_URL ?? e.PRACTICE_WEBSITE_URL ?? base,
     },
   };
 }

@@ -13,8 +13,10 @@ import { redeemPracticeToken, type PracticeTokenOutcome } from './practiceToken'
 import { checkResetLink, completePasswordReset, type PasswordResetOutcome, type ResetLinkProblem } from './completeReset';
 import { filePracticeRequest, practiceRequestStatus, type FileRequestOutcome } from './practiceRequest';
 import type { NewPracticeRequest, RequestStatus } from '../requests';
+import { currentTurnScope } from './turnScope';
 
 export * from './deps';
+export { TurnAbandonedError, TurnScope, currentTurnScope, runInTurnScope } from './turnScope';
 export * from './links';
 export { accountLimitKey, withinLimits } from './guards';
 export { decoyQuestions } from './securityQuestions';
@@ -45,15 +47,48 @@ export interface Recovery {
   practiceRequestStatus(requestId: string, caller: Caller): Promise<RequestStatus | null | 'limited'>;
 }
 
-export function createRecovery(deps: RecoveryDeps): Recovery {
+export interface RecoveryOptions {
+  /**
+   * Floor (ms) of every use case whose work depends on whether an account exists (RECOVERY_MIN_MS). The
+   * known-account path does more (mail enqueue, token issue, audit), so without a floor its reply time
+   * tells known from unknown accounts; with a floor above the slow path's p99 both take the floor.
+   */
+  minMs?: number;
+}
+
+/** Runs `fn`, then waits until at least `minMs` passed since it started (whether it succeeded or threw). */
+async function atLeast<T>(minMs: number, fn: () => Promise<T>): Promise<T> {
+  if (minMs <= 0) return fn();
+  const until = performance.now() + minMs;
+  try {
+    return await fn();
+  } finally {
+    const left = until - performance.now();
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+  }
+}
+
+export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions = {}): Recovery {
+  // Every mail a use case sends during a chat turn is recorded in the turn's scope, so a turn that is
+  // abandoned (deadline, failure) queues no more mail and cancels what it queued (see turnScope.ts).
+  const deps: RecoveryDeps = {
+    ...plainDeps,
+    mailer: {
+      send: async (msg) => {
+        currentTurnScope()?.beforeMail(msg.idempotencyKey);
+        await plainDeps.mailer.send(msg);
+      },
+    },
+  };
+  const floor = <T>(fn: () => Promise<T>) => atLeast(options.minMs ?? 0, fn);
   return {
-    recoverUsername: (input, caller) => recoverUsername(deps, input, caller),
-    emailResetLink: (login, caller) => emailResetLink(deps, login, caller),
+    recoverUsername: (input, caller) => floor(() => recoverUsername(deps, input, caller)),
+    emailResetLink: (login, caller) => floor(() => emailResetLink(deps, login, caller)),
     beginSecurityQuestions: (caller) => beginSecurityQuestions(deps, caller),
-    securityQuestion: (username, index) => securityQuestion(deps, username, index),
-    checkSecurityAnswer: (input, caller) => checkSecurityAnswer(deps, input, caller),
+    securityQuestion: (username, index) => floor(() => securityQuestion(deps, username, index)),
+    checkSecurityAnswer: (input, caller) => floor(() => checkSecurityAnswer(deps, input, caller)),
     issueChatResetLink: (username, via, caller) => issueChatResetLink(deps, username, via, caller),
-    redeemPracticeToken: (input, caller) => redeemPracticeToken(deps, input, caller),
+    redeemPracticeToken: (input, caller) => floor(() => redeemPracticeToken(deps, input, caller)),
     checkResetLink: (token) => checkResetLink(deps, token),
     completePasswordReset: (input) => completePasswordReset(deps, input),
     filePracticeRequest: (input, caller) => filePracticeRequest(deps, input, caller),

@@ -6,6 +6,8 @@ import { buttonsOf, Conversation, startHost, textOf, type TestHost } from '../he
 import { waitFor } from '../helpers/wait';
 import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { isLoopbackUrl } from '../../bot/activitySchema';
 
 let host: TestHost;
 
@@ -160,7 +162,7 @@ describe('malformed requests', () => {
   it('reports health from Redis: 503 while Redis is down, 200 again once it is back', async () => {
     const ok = await fetch(`${host.url}/healthz`);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ status: 'ok' });
+    expect(await ok.json()).toEqual({ status: 'ok', checks: { redis: 'ok', mailQueue: 'ok' } });
 
     // A Redis of this test's own that it can stop and start.
     const port = 20000 + Math.floor(Math.random() * 20000);
@@ -177,13 +179,15 @@ describe('malformed requests', () => {
     });
 
     let server = await startRedis();
-    const own = await startHost('health', 10, { REDIS_URL: `redis://127.0.0.1:${port}` });
+    // No mail worker: this test restarts Redis under it, and it is not about mail.
+    const own = await startHost('health', 10, { REDIS_URL: `redis://127.0.0.1:${port}` }, { mailWorker: false });
     try {
       expect((await fetch(`${own.url}/healthz`)).status).toBe(200);
       await stopRedis(server);
       const down = await fetch(`${own.url}/healthz`);
       expect(down.status).toBe(503);
-      expect(await down.json()).toMatchObject({ status: 'unavailable' });
+      expect(down.headers.get('retry-after')).toBe('10');
+      expect(await down.json()).toMatchObject({ status: 'unavailable', checks: { redis: 'failing', mailQueue: 'failing' } });
       server = await startRedis();
       await waitFor(async () => (await fetch(`${own.url}/healthz`)).status === 200, { timeoutMs: 5_000, intervalMs: 50, what: '/healthz to be 200 again' });
     } finally {
@@ -209,7 +213,7 @@ describe('concurrency', () => {
 });
 
 describe('normal delivery', () => {
-  it('posts replies to the activity serviceUrl', async () => {
+  it('posts replies to the activity serviceUrl (a development connector named in DEV_CONNECTOR_PORTS)', async () => {
     const received: Array<{ url: string; body: { text?: string } }> = [];
     const connector = http.createServer((req, res) => {
       let data = '';
@@ -220,18 +224,98 @@ describe('normal delivery', () => {
         res.end(JSON.stringify({ id: `r${received.length}` }));
       });
     });
+    // The connector first, so the host can be told its port.
     await new Promise<void>((r) => connector.listen(0, '127.0.0.1', () => r()));
     const port = (connector.address() as { port: number }).port;
+    const own = await startHost('http-connector', 10, { DEV_CONNECTOR_PORTS: String(port) }, { mailWorker: false });
+    try {
+      const c = new Conversation(own);
+      const { status } = await c.post({
+        ...c.activity({ type: 'message', text: 'can I use the portal on my phone', id: 'incoming-1' }),
+        deliveryMode: undefined,
+        serviceUrl: `http://127.0.0.1:${port}`,
+      });
+      expect(status).toBe(200);
+      expect(received).toHaveLength(1);
+      expect(received[0].url).toBe(`/v3/conversations/${c.id}/activities/incoming-1`);
+      expect(received.map((r) => r.body.text ?? '').join(' ')).toMatch(/separate account/i);
+    } finally {
+      await own.stop();
+      connector.close();
+    }
+  });
+});
+
+describe('service URLs while authentication is disabled', () => {
+  it('refuses look-alike loopback hosts and local ports that are not connectors (a reply was POSTed to Redis)', async () => {
     const c = new Conversation(host);
-    const { status } = await c.post({
-      ...c.activity({ type: 'message', text: 'can I use the portal on my phone', id: 'incoming-1' }),
-      deliveryMode: undefined,
-      serviceUrl: `http://127.0.0.1:${port}`,
-    });
-    expect(status).toBe(200);
-    expect(received).toHaveLength(1);
-    expect(received[0].url).toBe(`/v3/conversations/${c.id}/activities/incoming-1`);
-    expect(received.map((r) => r.body.text ?? '').join(' ')).toMatch(/separate account/i);
-    connector.close();
+    const ownPort = Number(new URL(host.url).port);
+    const refused = [
+      'http://127.0.0.1.nip.io:4499/',
+      'http://127.evil.example/',
+      'https://127.0.0.1.attacker.example/',
+      `http://127.0.0.1:6379/`, // Redis
+      'http://localhost:22/',
+      'http://[::1]:6379/',
+      'http://127.0.0.1/', // port 80 is not the host's nor a connector's
+      `http://user:pw@127.0.0.1:${ownPort}/`,
+      `ftp://127.0.0.1:${ownPort}/`,
+      'http://0.0.0.0:4499/',
+      'http://10.0.0.1/',
+    ];
+    for (const serviceUrl of refused) {
+      const res = await c.post({ ...c.activity({ type: 'message', text: 'hi' }), deliveryMode: 'normal', serviceUrl });
+      expect({ serviceUrl, status: res.status }).toEqual({ serviceUrl, status: 400 });
+      expect(res.body.error).toMatch(/serviceUrl must be on this machine/);
+    }
+  });
+
+  it("accepts only 127.0.0.0/8 literals, localhost and [::1] at the host's own port or a DEV_CONNECTOR_PORTS port", () => {
+    const ports = [3978, 4499];
+    for (const url of ['http://127.0.0.1:3978/', 'http://127.1.2.3:4499/x', 'http://localhost:3978', 'http://[::1]:4499/', 'http://127.1:3978/']) {
+      expect({ url, ok: isLoopbackUrl(url, ports) }).toEqual({ url, ok: true });
+    }
+    for (const url of ['http://127.0.0.1:6379/', 'http://127.0.0.1.nip.io:4499/', 'http://127.evil.example:3978/', 'http://localhost.evil:3978/', 'http://128.0.0.1:3978/', 'not a url']) {
+      expect({ url, ok: isLoopbackUrl(url, ports) }).toEqual({ url, ok: false });
+    }
+  });
+});
+
+describe('activity shapes the bot reads', () => {
+  it('answers 400 with a clear reason for membersAdded/membersRemoved/attachments/entities of the wrong shape', async () => {
+    const c = new Conversation(host);
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ type: 'conversationUpdate', membersAdded: { id: 'u1' } }, /membersAdded: must be an array of accounts/],
+      [{ type: 'conversationUpdate', membersAdded: 'u1' }, /membersAdded: must be an array of accounts/],
+      [{ type: 'conversationUpdate', membersAdded: [{ id: 42 }] }, /membersAdded\.0\.id: id must be a string/],
+      [{ type: 'conversationUpdate', membersAdded: ['u1'] }, /membersAdded\.0: must be an account object/],
+      [{ type: 'conversationUpdate', membersRemoved: 7 }, /membersRemoved: must be an array of accounts/],
+      [{ type: 'message', text: 'hi', attachments: { contentType: 'image/png' } }, /attachments: must be an array/],
+      [{ type: 'message', text: 'hi', attachments: [{ name: 'x' }] }, /attachments\.0\.contentType/],
+      [{ type: 'message', text: 'hi', entities: 'clientInfo' }, /entities: must be an array/],
+      [{ type: 'message', text: 'hi', channelData: 'x' }, /channelData: must be an object/],
+    ];
+    for (const [extra, reason] of cases) {
+      const res = await c.post(c.activity(extra));
+      expect({ extra, status: res.status }).toEqual({ extra, status: 400 });
+      expect(res.body.error).toMatch(reason);
+    }
+  });
+
+  it('accepts valid Bot Framework activities with these fields (null lists, entities, any value)', async () => {
+    const c = new Conversation(host);
+    const ok: Array<Record<string, unknown>> = [
+      { type: 'conversationUpdate', membersAdded: [{ id: c.userId, name: 'Pat', role: 'user' }, { id: 'bot' }], membersRemoved: null },
+      { type: 'conversationUpdate', membersRemoved: [{ id: c.userId }] },
+      { type: 'message', text: 'hi', entities: [{ type: 'clientInfo', locale: 'en-US' }], attachments: [], channelData: { clientActivityID: 'x' } },
+      { type: 'message', text: 'hi', value: 'a postBack string', attachments: null },
+      { type: 'message', text: 'hi', value: { action: 'x' } },
+      { type: 'message', attachments: [{ contentType: 'image/png', contentUrl: 'https://example.org/a.png' }] },
+      { type: 'typing' },
+    ];
+    for (const extra of ok) {
+      const res = await c.post(c.activity({ id: randomUUID(), ...extra }));
+      expect({ extra, status: res.status }).toEqual({ extra, status: 200 });
+    }
   });
 });

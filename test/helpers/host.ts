@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { createApp, type App, type AppOptions } from '../../bot/app';
 import Redis from 'ioredis';
+import { commandConnectionOptions } from '../../services/redis';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 
 export interface ReplyActivity {
@@ -37,7 +38,6 @@ export async function startHost(
 ): Promise<TestHost> {
   const prefix = uniquePrefix(name);
   const redisUrl = env.REDIS_URL ?? `${TEST_REDIS_URL}/${db}`;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -45,12 +45,17 @@ export async function startHost(
     REDIS_KEY_PREFIX: prefix,
     PRACTICE_HOURS: 'Mon-Sun 00:00-23:59',
     OUTBOX_DIR: path.join(os.tmpdir(), `${prefix}-outbox`),
+    // A small floor keeps the suite fast; test/faults/timing.test.ts sets the floor it measures.
+    RECOVERY_MIN_MS: '20',
     ...env,
   });
+  // The host's command connection, made the way bot/app.ts makes it (command timeout, bounded retries).
+  const redis = new Redis(redisUrl, commandConnectionOptions(config.redisCommandTimeoutMs));
+  redis.on('error', () => undefined); // tests that stop Redis see it in /healthz and the replies
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const app = createApp(config, logger, { ...options, redis });
-  const port = await app.listen(Number(env.PORT ?? 0), '127.0.0.1');
+  const port = await app.listen(Number(env.PORT ?? 0), env.HOST ?? '127.0.0.1');
   return {
     app,
     url: `http://127.0.0.1:${port}`,
@@ -60,7 +65,7 @@ export async function startHost(
     logs,
     stop: async () => {
       await app.close();
-      await deletePrefix(redis, prefix);
+      await deletePrefix(redis, prefix).catch(() => undefined); // Redis may be gone (fault tests)
       redis.disconnect();
     },
   };

@@ -42,6 +42,27 @@ describe('configuration', () => {
     expect(() => loadConfig({ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toThrow(/MicrosoftAppTenantId/);
   });
 
+  it('refuses the public development SERVER_SECRET when authentication is on or the bot is public, naming the variable', () => {
+    expect(() => loadConfig({ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'p' })).toThrow(/SERVER_SECRET: is required when authentication is enabled/);
+    expect(() => loadConfig({ NODE_ENV: 'test', MicrosoftAppId: 'abc', MicrosoftAppPassword: 'p' })).toThrow(/SERVER_SECRET/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://help.example-practice.org' })).toThrow(/SERVER_SECRET: is required when PUBLIC_BASE_URL is not localhost/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'http://127.0.0.1.nip.io:3978' })).toThrow(/SERVER_SECRET/);
+    // Local use keeps working without one (with the logged warning).
+    for (const base of ['http://localhost:3978', 'http://127.0.0.1:4000', 'http://[::1]:3978']) {
+      expect(loadConfig({ PUBLIC_BASE_URL: base }).insecureDevSecret).toBe(true);
+    }
+    const secret = 's'.repeat(32);
+    expect(loadConfig({ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'p', PUBLIC_BASE_URL: 'https://bot.example.org', SERVER_SECRET: secret }).insecureDevSecret).toBe(false);
+  });
+
+  it('listens on 127.0.0.1 while authentication is disabled, on all interfaces with it, or on HOST', () => {
+    expect(loadConfig({}).listenHost).toBe('127.0.0.1');
+    expect(loadConfig({ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'p', SERVER_SECRET: 's'.repeat(32) }).listenHost).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).listenHost).toBe('0.0.0.0');
+    expect(loadConfig({ DEV_CONNECTOR_PORTS: '4499, 5000' }).devConnectorPorts).toEqual([4499, 5000]);
+    expect(() => loadConfig({ DEV_CONNECTOR_PORTS: '4499,redis' })).toThrow(/DEV_CONNECTOR_PORTS/);
+  });
+
   it('parses opening hours and tells whether the practice is open', () => {
     const hours = parsePracticeHours('Mon-Fri 08:00-17:00; Sat 09:00-12:00');
     if (typeof hours === 'string') throw new Error(hours);
