@@ -2,21 +2,23 @@
  * `PortalDirectory` on Redis — the built-in store.
  *
  * Keys (all through `Keys`):
- * - `pb:{pat:<id>}` hash — the patient; field `account` holds the lower-cased username, if any;
+ * - `pb:{pat:<id>}` hash — the patient; field `account` holds the normalised username, if any;
  * - `pb:patients` set — every patient id (for `isEmpty`);
- * - `pb:{acct:<username-lower>}` hash — the account: username, patientId, passwordHash, verifiedEmail,
+ * - `pb:{acct:<accountKeyId(username)>}` hash — the account: username, patientId, passwordHash, verifiedEmail,
  *   q0/a0/q1/a1 (question text and argon2id hash of the normalised answer), status;
- * - `pb:email:<sha256(email)>` → username-lower — verified email index (one account per verified email);
- * - `pb:nemail:<sha256(email)>` set of patient ids — notification email index (a family may share one).
+ * - `pb:email:<identifierKeyId('email', email)>` → normalised username — verified email index (one account
+ *   per verified email);
+ * - `pb:nemail:<identifierKeyId('email', email)>` set of patient ids — notification email index (a family
+ *   may share one).
  *
- * Why sha256 rather than HMAC for the email indexes: the index only has to find a record, not hide the
- * address — the address itself sits in the patient/account hash in the same database, so a keyed HMAC
- * would add no secrecy. A plain digest stays stable across processes and secret rotation (the admin CLI
- * and the bot must agree on it, and outside production each process invents its own SERVER_SECRET).
+ * Key names never hold typed text: whatever a person typed (a username, which may really be a mistyped
+ * password, or an email) becomes a key only as an HMAC-SHA-256 keyed with SERVER_SECRET of its normalised
+ * form (`identifierKeyId`). A plain sha256 of a name or an address can be reversed from a dictionary; the
+ * keyed hash cannot without the secret. The bot and the admin CLI agree because both read SERVER_SECRET.
  */
 import type { Logger } from '../logger';
 import type { Keys, RedisClient } from '../redis';
-import { hashSecret, randomToken, sha256, verifyAgainstDummy, verifySecret } from '../crypto';
+import { hashSecret, hmac, randomToken, verifyAgainstDummy, verifySecret } from '../crypto';
 import { checkPasswordPolicy, failedPasswordRules, normalisePassword } from '../passwords/policy';
 import { foldLoose, normaliseIdentifier } from '../text/fold';
 import { describeImportPath, formatImportIssues, ImportFileSchema, type ParsedImportFile } from './schema';
@@ -35,7 +37,26 @@ import {
 export interface RedisPortalDirectoryOptions {
   redis: RedisClient;
   keys: Keys;
+  /** SERVER_SECRET: keys the HMACs that stand for usernames and emails in key names. */
+  serverSecret: string;
   logger?: Logger;
+}
+
+/**
+ * The id that stands for a typed identifier (`kind` 'acct' for usernames, 'email' for addresses) in Redis
+ * key names: 32 hex of HMAC-SHA-256(secret, kind + normalised value), so every spelling the directory
+ * treats as one (case, width, spaces at the ends) gets one key, and the key reveals nothing without the
+ * secret. Shared by every service that keys data by account (directory, tokens, security-questions lock).
+ * @example accountKeyId(secret, ' ＪＳｍｉｔｈ０１') === accountKeyId(secret, 'jsmith01')
+ */
+export function identifierKeyId(secret: string, kind: 'acct' | 'email', value: string): string {
+  if (!secret) throw new TypeError('serverSecret is required');
+  return hmac(secret, `key:${kind}:${normaliseIdentifier(value)}`).slice(0, 32);
+}
+
+/** `identifierKeyId` for a username: the `{acct:<id>}` hash tag of every key of one account. */
+export function accountKeyId(secret: string, username: string): string {
+  return identifierKeyId(secret, 'acct', username);
 }
 
 /** Deletes the lock only if we still hold it. */
@@ -50,10 +71,13 @@ export class RedisPortalDirectory implements PortalDirectory {
   private readonly redis: RedisClient;
   private readonly keys: Keys;
   private readonly logger?: Logger;
+  private readonly secret: string;
 
-  constructor({ redis, keys, logger }: RedisPortalDirectoryOptions) {
+  constructor({ redis, keys, serverSecret, logger }: RedisPortalDirectoryOptions) {
+    if (!serverSecret) throw new TypeError('RedisPortalDirectory: serverSecret is required');
     this.redis = redis;
     this.keys = keys;
+    this.secret = serverSecret;
     this.logger = logger;
   }
 
@@ -61,13 +85,13 @@ export class RedisPortalDirectory implements PortalDirectory {
     return this.keys.tagged('pat', id);
   }
   private accountKey(username: string): string {
-    return this.keys.tagged('acct', normaliseIdentifier(username));
+    return this.keys.tagged('acct', accountKeyId(this.secret, username));
   }
   private emailKey(email: string): string {
-    return this.keys.plain('email', sha256(normaliseIdentifier(email)));
+    return this.keys.plain('email', identifierKeyId(this.secret, 'email', email));
   }
   private notificationEmailKey(email: string): string {
-    return this.keys.plain('nemail', sha256(normaliseIdentifier(email)));
+    return this.keys.plain('nemail', identifierKeyId(this.secret, 'email', email));
   }
 
   async importPatients(input: unknown): Promise<{ patients: number; accounts: number }> {

@@ -6,7 +6,9 @@
  * keep their replies uniform either way. A Redis failure does throw: failing open would switch the limits
  * off exactly when something is wrong.
  *
- * Keys are sha256 digests of `name:key`, so a raw email, username or IP never becomes a Redis key name.
+ * Keys are sha256 digests of `name:key`, so a raw email, username or IP never becomes a Redis key name;
+ * callers pass keys derived from typed text already as HMACs keyed with SERVER_SECRET (see
+ * services/recovery/guards.ts), so the counter names cannot be reversed from a dictionary either.
  *
  * @example
  *   if (!(await limits.consume('resetEmailsPerAccount', username))) return sameReplyButSendNothing();
@@ -22,7 +24,9 @@ export type LimitName =
   | 'perAccount'
   | 'resetEmailsPerAccount'
   | 'practiceTokenPerConversation'
-  | 'practiceRequestPerConversation';
+  | 'practiceRequestPerConversation'
+  | 'practiceRequestPerUser'
+  | 'practiceRequestPerIp';
 
 export const LIMIT_NAMES: readonly LimitName[] = [
   'perConversation',
@@ -31,6 +35,8 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   'resetEmailsPerAccount',
   'practiceTokenPerConversation',
   'practiceRequestPerConversation',
+  'practiceRequestPerUser',
+  'practiceRequestPerIp',
 ];
 
 export interface LimitRule {
@@ -47,6 +53,10 @@ export interface Limits {
 export interface LimitOptions {
   /** Practice-token attempts per conversation per hour (default 5). */
   practiceTokenPerConversationPerHour?: number;
+  /** New practice requests per channel user per day (default 3). */
+  practiceRequestsPerUserPerDay?: number;
+  /** New practice requests per client IP per day, where an IP is known (default 10). */
+  practiceRequestsPerIpPerDay?: number;
 }
 
 /** The rules from configuration. */
@@ -59,6 +69,9 @@ export function limitRules(limits: Config['limits'], opts: LimitOptions = {}): R
     practiceTokenPerConversation: { points: opts.practiceTokenPerConversationPerHour ?? 5, durationSeconds: 3600 },
     // Each request emails the practice: a handful per conversation per hour is plenty for a real patient.
     practiceRequestPerConversation: { points: 3, durationSeconds: 3600 },
+    // New conversations are free to open, so a channel user (and an IP, where known) has a daily cap too.
+    practiceRequestPerUser: { points: opts.practiceRequestsPerUserPerDay ?? 3, durationSeconds: 24 * 3600 },
+    practiceRequestPerIp: { points: opts.practiceRequestsPerIpPerDay ?? 10, durationSeconds: 24 * 3600 },
   };
 }
 

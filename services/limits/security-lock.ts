@@ -2,12 +2,25 @@
  * Three wrong answers to one security question lock the security-questions path of that account for
  * 24 hours — only that path: the account, reset by email and the practice-token path stay open.
  *
- * Counts live in Redis next to the account (`pb:{acct:<username>}:sq:fail:<i>`, `…:sq:lock`), so they hold
- * across conversations and bot instances. Unknown usernames are counted the same way, so the lock's
- * behaviour does not reveal whether an account exists.
+ * Counts live in Redis next to the account (`pb:{acct:<accountKeyId>}:sq:fail:<i>`, `…:sq:lock`), so they
+ * hold across conversations and bot instances. Unknown usernames are counted the same way, so the lock's
+ * behaviour does not reveal whether an account exists — and because the account part of the key is an
+ * HMAC keyed with SERVER_SECRET, a typed "username" (which may be a mistyped password or an email) never
+ * becomes a key name.
  */
 import type { Keys, RedisClient } from '../redis';
-import { normaliseIdentifier } from '../text/fold';
+import { accountKeyId } from '../directory/redis-directory';
+
+/** What staff see about the lock of one account (`security:status`). */
+export interface SecurityLockStatus {
+  locked: boolean;
+  /** When the lock lapses by itself (ISO time), if locked. */
+  lockExpiresAt?: string;
+  /** Wrong answers counted so far per question (cleared when the lock is set). */
+  failures: [number, number];
+  /** When each question's count lapses (ISO time), if any. */
+  failuresExpireAt: [string | undefined, string | undefined];
+}
 
 export interface SecurityQuestionLock {
   /** Counts a wrong answer; `locked` is true once the path is (or already was) locked. */
@@ -17,11 +30,15 @@ export interface SecurityQuestionLock {
   reset(username: string, questionIndex: 0 | 1): Promise<void>;
   /** Lifts the lock and clears both counts (staff, after verifying the patient). */
   unlock(username: string): Promise<void>;
+  /** Locked or not, wrong answers per question, and when each lapses (staff, `security:status`). */
+  status(username: string): Promise<SecurityLockStatus>;
 }
 
 export interface SecurityQuestionLockOptions {
   redis: RedisClient;
   keys: Keys;
+  /** SERVER_SECRET: keys the account part of the key names. */
+  serverSecret: string;
   /** Wrong answers allowed per question (default 3). */
   maxTries?: number;
   /** Lock duration (default 24 h). */
@@ -44,8 +61,11 @@ export class RedisSecurityQuestionLock implements SecurityQuestionLock {
   private readonly keys: Keys;
   private readonly maxTries: number;
   private readonly lockSeconds: number;
+  private readonly secret: string;
 
-  constructor({ redis, keys, maxTries = 3, lockSeconds = 24 * 3600 }: SecurityQuestionLockOptions) {
+  constructor({ redis, keys, serverSecret, maxTries = 3, lockSeconds = 24 * 3600 }: SecurityQuestionLockOptions) {
+    if (!serverSecret) throw new TypeError('RedisSecurityQuestionLock: serverSecret is required');
+    this.secret = serverSecret;
     this.redis = redis;
     this.keys = keys;
     this.maxTries = maxTries;
@@ -53,10 +73,10 @@ export class RedisSecurityQuestionLock implements SecurityQuestionLock {
   }
 
   private failKey(username: string, index: 0 | 1): string {
-    return this.keys.tagged('acct', normaliseIdentifier(username), 'sq', 'fail', String(index));
+    return this.keys.tagged('acct', accountKeyId(this.secret, username), 'sq', 'fail', String(index));
   }
   private lockKey(username: string): string {
-    return this.keys.tagged('acct', normaliseIdentifier(username), 'sq', 'lock');
+    return this.keys.tagged('acct', accountKeyId(this.secret, username), 'sq', 'lock');
   }
 
   async recordFailure(username: string, questionIndex: 0 | 1): Promise<{ triesLeft: number; locked: boolean }> {
@@ -83,5 +103,20 @@ export class RedisSecurityQuestionLock implements SecurityQuestionLock {
 
   async unlock(username: string): Promise<void> {
     await this.redis.del(this.lockKey(username), this.failKey(username, 0), this.failKey(username, 1));
+  }
+
+  async status(username: string): Promise<SecurityLockStatus> {
+    const [lockKey, f0, f1] = [this.lockKey(username), this.failKey(username, 0), this.failKey(username, 1)];
+    const r = (await this.redis.multi().exists(lockKey).pttl(lockKey).get(f0).pttl(f0).get(f1).pttl(f1).exec()) ?? [];
+    const v = (i: number) => r[i]?.[1];
+    const at = (ms: unknown) => (typeof ms === 'number' && ms > 0 ? new Date(Date.now() + ms).toISOString() : undefined);
+    const locked = Number(v(0)) === 1;
+    const status: SecurityLockStatus = {
+      locked,
+      failures: [Number(v(2) ?? 0), Number(v(4) ?? 0)],
+      failuresExpireAt: [at(v(3)), at(v(5))],
+    };
+    if (locked) status.lockExpiresAt = at(v(1));
+    return status;
   }
 }

@@ -1,2 +1,2 @@
-/** Reset links, practice reset tokens and enrollment tokens (stored only as sha256 digests). */
+/** Reset links, practice reset tokens and enrollment tokens (stored only as HMAC-SHA-256 digests keyed with SERVER_SECRET). */
 export * from './token-service';

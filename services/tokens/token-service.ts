@@ -1,20 +1,24 @@
 /**
  * Reset links, practice reset tokens and enrollment tokens.
  *
- * Only sha256 digests of tokens are stored; the token itself exists once, in the message that carries it.
- * Every atomic step touches a single key, so the scheme also holds on Redis Cluster.
+ * Only keyed digests of tokens are stored — HMAC-SHA-256 with SERVER_SECRET (`tokenDigest`), compared in
+ * constant time — so a copy of Redis (a backup, a replica) is no help in guessing a token: a practice token
+ * has ~49 bits, which a plain sha256 would not protect for its 7-day life. The token itself exists once, in
+ * the message that carries it. Every atomic step touches a single key, so the scheme also holds on Redis
+ * Cluster.
  *
- * Keys:
- * - `pb:{tok:<sha256>}` hash — a reset link (`kind=reset`) or enrollment token (`kind=enroll`), kept a day
+ * Keys (`<acct>` is `accountKeyId(username)`, an HMAC: a typed username never becomes a key name):
+ * - `pb:{tok:<digest>}` hash — a reset link (`kind=reset`) or enrollment token (`kind=enroll`), kept a day
  *   past expiry as a tombstone so the reset page can tell "expired" or "already used" from "unknown";
- * - `pb:{acct:<username>}:reset` → digest of the account's one live reset link (newer overwrites older);
- * - `pb:{acct:<username>}:ptoken` hash — the account's one practice reset token (digest + expiry);
+ * - `pb:{acct:<acct>}:reset` → digest of the account's one live reset link (newer overwrites older);
+ * - `pb:{acct:<acct>}:ptoken` hash — the account's one practice reset token (digest + expiry);
  * - `pb:{pat:<id>}:enroll` → digest of the patient's one live enrollment token.
  *
  * The service records no audit events itself: callers know the context (conversation, request) and audit.
  */
 import type { Keys, RedisClient } from '../redis';
-import { constantTimeEqualHex, randomCode, randomToken, sha256 } from '../crypto';
+import { constantTimeEqualHex, hmac, randomCode, randomToken } from '../crypto';
+import { accountKeyId } from '../directory/redis-directory';
 import { normaliseIdentifier } from '../text/fold';
 
 export type ResetVia = 'email' | 'questions' | 'practice-token';
@@ -89,9 +93,16 @@ redis.call('del', KEYS[1])
 if exp <= tonumber(ARGV[2]) then return 0 end
 return 1`;
 
+/** What is stored for a token: HMAC-SHA-256(secret, token), hex. */
+export function tokenDigest(secret: string, token: string): string {
+  return hmac(secret, token);
+}
+
 export interface RedisTokenServiceOptions {
   redis: RedisClient;
   keys: Keys;
+  /** SERVER_SECRET: keys the token digests and the account part of key names. */
+  serverSecret: string;
   /** Injected for tests; milliseconds since the epoch. */
   now?: () => number;
 }
@@ -100,21 +111,28 @@ export class RedisTokenService implements TokenService {
   private readonly redis: RedisClient;
   private readonly keys: Keys;
   private readonly now: () => number;
+  private readonly secret: string;
 
-  constructor({ redis, keys, now = Date.now }: RedisTokenServiceOptions) {
+  constructor({ redis, keys, serverSecret, now = Date.now }: RedisTokenServiceOptions) {
+    if (!serverSecret) throw new TypeError('RedisTokenService: serverSecret is required');
     this.redis = redis;
     this.keys = keys;
+    this.secret = serverSecret;
     this.now = now;
+  }
+
+  private digest(token: string): string {
+    return tokenDigest(this.secret, token);
   }
 
   private tokenKey(digest: string): string {
     return this.keys.tagged('tok', digest);
   }
   private resetPointerKey(username: string): string {
-    return this.keys.tagged('acct', normaliseIdentifier(username), 'reset');
+    return this.keys.tagged('acct', accountKeyId(this.secret, username), 'reset');
   }
   private practiceKey(username: string): string {
-    return this.keys.tagged('acct', normaliseIdentifier(username), 'ptoken');
+    return this.keys.tagged('acct', accountKeyId(this.secret, username), 'ptoken');
   }
   private enrollPointerKey(patientId: string): string {
     return this.keys.tagged('pat', patientId, 'enroll');
@@ -123,7 +141,7 @@ export class RedisTokenService implements TokenService {
   /** Writes a token record, then points the subject at it; the previous live token is revoked. */
   private async issue(kind: 'reset' | 'enroll', subject: string, pointerKey: string, ttlSeconds: number, extra: Record<string, string>, token: string) {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError('ttlSeconds must be a positive integer');
-    const digest = sha256(token);
+    const digest = this.digest(token);
     const key = this.tokenKey(digest);
     await this.redis
       .multi()
@@ -145,7 +163,7 @@ export class RedisTokenService implements TokenService {
 
   async inspectResetLink(token: string): Promise<ResetLinkInfo> {
     if (!token || token.length > 200) return { state: 'unknown' };
-    const digest = sha256(token);
+    const digest = this.digest(token);
     const rec = await this.redis.hgetall(this.tokenKey(digest));
     if (rec.kind !== 'reset' || !rec.subject) return { state: 'unknown' };
     const base = { username: rec.subject, via: rec.via as ResetVia };
@@ -159,7 +177,7 @@ export class RedisTokenService implements TokenService {
 
   async consumeResetLink(token: string): Promise<{ username: string } | null> {
     if (!token || token.length > 200) return null;
-    const digest = sha256(token);
+    const digest = this.digest(token);
     const [outcome, username] = (await this.redis.eval(TAKE_TOKEN, 1, this.tokenKey(digest), 'reset', String(this.now()), 'used')) as [string, string?];
     if (outcome !== 'taken' || !username) return null;
     // Only the account's newest link may be used: drop the pointer if it is ours, else the link was superseded.
@@ -187,7 +205,7 @@ export class RedisTokenService implements TokenService {
     await this.redis
       .multi()
       .del(key)
-      .hset(key, { h: sha256(token), exp: String(this.now() + ttl * 1000) })
+      .hset(key, { h: this.digest(token), exp: String(this.now() + ttl * 1000) })
       .expire(key, ttl)
       .exec();
     return token;
@@ -198,7 +216,7 @@ export class RedisTokenService implements TokenService {
     if (!normaliseIdentifier(username) || typed.length === 0 || typed.length > 64) return false;
     const key = this.practiceKey(username);
     const stored = await this.redis.hget(key, 'h');
-    const digest = sha256(typed);
+    const digest = this.digest(typed);
     if (!stored || !constantTimeEqualHex(stored, digest)) return false;
     return Number(await this.redis.eval(REDEEM_PRACTICE, 1, key, digest, String(this.now()))) === 1;
   }
@@ -213,7 +231,7 @@ export class RedisTokenService implements TokenService {
   async checkEnrollmentToken(token: string): Promise<{ patientId: string } | null> {
     const typed = normaliseTypedToken(token ?? '');
     if (!typed || typed.length > 64) return null;
-    const digest = sha256(typed);
+    const digest = this.digest(typed);
     const rec = await this.redis.hgetall(this.tokenKey(digest));
     if (rec.kind !== 'enroll' || rec.state !== 'active' || !rec.subject || Number(rec.exp) <= this.now()) return null;
     const pointer = await this.redis.get(this.enrollPointerKey(rec.subject));

@@ -90,7 +90,7 @@ describe('password reset by emailed link', () => {
   });
 
   it('expires links (issued by a clock an hour behind, so its 30 minutes are over)', async () => {
-    const anHourAgo = new RedisTokenService({ redis: host.redis, keys: new Keys(host.prefix), now: () => Date.now() - 3_600_000 });
+    const anHourAgo = new RedisTokenService({ redis: host.redis, keys: new Keys(host.prefix), serverSecret: host.config.serverSecret, now: () => Date.now() - 3_600_000 });
     const { token } = await anHourAgo.issueResetLink('arahman90', { ttlSeconds: 30 * 60, via: 'email' });
     const res = await fetch(`${host.url}/reset?token=${token}`);
     expect(res.status).toBe(410);

@@ -49,11 +49,11 @@ describe('admin CLI (runAdmin, in-process)', () => {
     mails = [];
     const logger = createLogger('silent');
     services = {
-      directory: new RedisPortalDirectory({ redis: t.redis, keys: t.keys, logger }),
-      tokens: new RedisTokenService({ redis: t.redis, keys: t.keys }),
+      directory: new RedisPortalDirectory({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40), logger }),
+      tokens: new RedisTokenService({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40) }),
       requests: new RedisRequestQueue({ redis: t.redis, keys: t.keys, logger }),
       audit: new RedisAuditLog({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40), logger }),
-      securityLock: new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys }),
+      securityLock: new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40) }),
       sendMail: async (msg) => {
         if (mailFails) throw new Error('outbox unavailable');
         mails.push(msg);

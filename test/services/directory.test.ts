@@ -3,6 +3,9 @@ import path from 'node:path';
 import { AccountNotFoundError, ImportError, PasswordPolicyError, RedisPortalDirectory, type ImportFile } from '../../services/directory';
 import { Keys } from '../../services/redis';
 import { createTestRedis, deletePrefix, uniquePrefix, type TestRedis } from '../helpers/redis';
+import { accountKeyId } from '../../services/directory/redis-directory';
+
+const SECRET = 'directory-test-secret-0123456789-abcdef';
 
 const q = (a: string, b: string) =>
   [
@@ -55,7 +58,7 @@ describe('RedisPortalDirectory', () => {
 
   beforeAll(async () => {
     t = createTestRedis('dir');
-    dir = new RedisPortalDirectory({ redis: t.redis, keys: t.keys });
+    dir = new RedisPortalDirectory({ redis: t.redis, keys: t.keys, serverSecret: SECRET });
   });
   afterAll(async () => {
     await t.cleanup();
@@ -184,7 +187,7 @@ describe('RedisPortalDirectory', () => {
 
   test('two patients matching all three details are ambiguous: no match', async () => {
     const t2 = createTestRedis('dir2');
-    const d2 = new RedisPortalDirectory({ redis: t2.redis, keys: t2.keys });
+    const d2 = new RedisPortalDirectory({ redis: t2.redis, keys: t2.keys, serverSecret: SECRET });
     try {
       const twin = (id: string, username: string) => ({
         id,
@@ -232,12 +235,12 @@ describe('RedisPortalDirectory', () => {
     expect(await dir.setStatus('LGonzalez80', 'active')).toBe(true);
     expect((await dir.findByUsername('lgonzalez80'))?.account.status).toBe('active');
     expect(await dir.setStatus('nobody-here', 'active')).toBe(false);
-    expect(await t.redis.exists(t.keys.tagged('acct', 'nobody-here'))).toBe(0);
+    expect(await t.redis.exists(t.keys.tagged('acct', accountKeyId(SECRET, 'nobody-here')))).toBe(0);
   });
 
   test('the demo fixture is valid and imports', async () => {
     const prefix = uniquePrefix('demo');
-    const d = new RedisPortalDirectory({ redis: t.redis, keys: new Keys(prefix) });
+    const d = new RedisPortalDirectory({ redis: t.redis, keys: new Keys(prefix), serverSecret: SECRET });
     try {
       const file = JSON.parse(fs.readFileSync(path.join(__dirname, '../../demo/accounts.json'), 'utf8'));
       await expect(d.importPatients(file)).resolves.toEqual({ patients: 6, accounts: 5 });

@@ -18,7 +18,7 @@ describe('account services on the embedded Redis stand-in', () => {
   afterAll(() => redis.disconnect());
 
   test('directory: demo import, lookups, password change, status', async () => {
-    const dir = new RedisPortalDirectory({ redis, keys });
+    const dir = new RedisPortalDirectory({ redis, keys, serverSecret: 'x'.repeat(32) });
     expect(await dir.isEmpty()).toBe(true);
     const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../../demo/accounts.json'), 'utf8'));
     expect(await dir.importPatients(demo)).toEqual({ patients: 6, accounts: 5 });
@@ -33,7 +33,7 @@ describe('account services on the embedded Redis stand-in', () => {
   });
 
   test('tokens: revoke older, consume once, practice and enrollment tokens', async () => {
-    const tokens = new RedisTokenService({ redis, keys });
+    const tokens = new RedisTokenService({ redis, keys, serverSecret: 'x'.repeat(32) });
     const a = await tokens.issueResetLink('mgonzalez78', { ttlSeconds: 60, via: 'email' });
     const b = await tokens.issueResetLink('mgonzalez78', { ttlSeconds: 60, via: 'email' });
     expect((await tokens.inspectResetLink(a.token)).state).toBe('revoked');
@@ -62,7 +62,7 @@ describe('account services on the embedded Redis stand-in', () => {
     const limits = createLimits(redis, keys, { conversationPerMinute: 2, ipPerMinute: 2, accountPerHour: 2, resetEmailsPerAccountPerHour: 2 });
     expect([await limits.consume('perIp', 'a'), await limits.consume('perIp', 'a'), await limits.consume('perIp', 'a')]).toEqual([true, true, false]);
 
-    const lock = new RedisSecurityQuestionLock({ redis, keys });
+    const lock = new RedisSecurityQuestionLock({ redis, keys, serverSecret: 'x'.repeat(32) });
     await lock.recordFailure('u-123456', 0);
     await lock.recordFailure('u-123456', 0);
     expect(await lock.recordFailure('u-123456', 0)).toEqual({ triesLeft: 0, locked: true });

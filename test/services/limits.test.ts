@@ -2,6 +2,9 @@ import { createLimits, RedisSecurityQuestionLock } from '../../services/limits';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
 import { forgetLimit, limitCounterKey } from '../helpers/limits';
 import { waitFor } from '../helpers/wait';
+import { accountKeyId } from '../../services/directory/redis-directory';
+
+const LOCK_SECRET = 'l'.repeat(40);
 
 describe('limits', () => {
   let t: TestRedis;
@@ -66,7 +69,7 @@ describe('RedisSecurityQuestionLock', () => {
 
   beforeAll(() => {
     t = createTestRedis('sqlock');
-    lock = new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys });
+    lock = new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys, serverSecret: LOCK_SECRET });
   });
   afterAll(async () => {
     await t.cleanup();
@@ -78,7 +81,7 @@ describe('RedisSecurityQuestionLock', () => {
     expect(await lock.recordFailure('MGONZALEZ78', 0)).toEqual({ triesLeft: 1, locked: false });
     expect(await lock.recordFailure('mgonzalez78', 0)).toEqual({ triesLeft: 0, locked: true });
     expect(await lock.isLocked('mgonzalez78')).toBe(true);
-    const ttl = await t.redis.ttl(t.keys.tagged('acct', 'mgonzalez78', 'sq', 'lock'));
+    const ttl = await t.redis.ttl(t.keys.tagged('acct', accountKeyId(LOCK_SECRET, 'mgonzalez78'), 'sq', 'lock'));
     expect(ttl).toBeGreaterThan(24 * 3600 - 10);
     expect(await lock.recordFailure('mgonzalez78', 1)).toEqual({ triesLeft: 0, locked: true });
     await lock.unlock('mgonzalez78');
@@ -102,9 +105,9 @@ describe('RedisSecurityQuestionLock', () => {
   });
 
   test('a custom lock lifetime is set on the lock key, and the lock lifts when Redis drops the key', async () => {
-    const quick = new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys, maxTries: 1, lockSeconds: 1 });
+    const quick = new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys, serverSecret: LOCK_SECRET, maxTries: 1, lockSeconds: 1 });
     expect(await quick.recordFailure('quick-user', 0)).toEqual({ triesLeft: 0, locked: true });
-    const lockKey = t.keys.tagged('acct', 'quick-user', 'sq', 'lock');
+    const lockKey = t.keys.tagged('acct', accountKeyId(LOCK_SECRET, 'quick-user'), 'sq', 'lock');
     const pttl = await t.redis.pttl(lockKey);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(1_000);

@@ -30,12 +30,12 @@ describe('service logs carry no PHI', () => {
   });
 
   test('import, password change, tokens, requests and audit', async () => {
-    const dir = new RedisPortalDirectory({ redis: t.redis, keys: t.keys, logger });
+    const dir = new RedisPortalDirectory({ redis: t.redis, keys: t.keys, serverSecret: 'k'.repeat(40), logger });
     const demo = JSON.parse(fs.readFileSync(path.join(__dirname, '../../demo/accounts.json'), 'utf8'));
     await dir.importPatients(demo);
     await dir.setPassword('mgonzalez78', 'Brand-New-Lantern-7');
     await dir.verifySecurityAnswer('mgonzalez78', 0, 'Biscuit');
-    const tokens = new RedisTokenService({ redis: t.redis, keys: t.keys });
+    const tokens = new RedisTokenService({ redis: t.redis, keys: t.keys, serverSecret: 'k'.repeat(40) });
     const { token } = await tokens.issueResetLink('mgonzalez78', { ttlSeconds: 60, via: 'email' });
     await tokens.consumeResetLink(token);
     const requests = new RedisRequestQueue({ redis: t.redis, keys: t.keys, logger });

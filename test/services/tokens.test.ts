@@ -1,6 +1,9 @@
 import { sha256 } from '../../services/crypto';
-import { normaliseTypedToken, RedisTokenService, TYPABLE_ALPHABET } from '../../services/tokens';
+import { normaliseTypedToken, RedisTokenService, tokenDigest, TYPABLE_ALPHABET } from '../../services/tokens';
 import { createTestRedis, type TestRedis } from '../helpers/redis';
+import { accountKeyId } from '../../services/directory/redis-directory';
+
+const SECRET = 'tokens-test-secret-0123456789-abcdef';
 
 describe('RedisTokenService', () => {
   let t: TestRedis;
@@ -10,8 +13,8 @@ describe('RedisTokenService', () => {
 
   beforeAll(() => {
     t = createTestRedis('tok');
-    tokens = new RedisTokenService({ redis: t.redis, keys: t.keys });
-    timed = new RedisTokenService({ redis: t.redis, keys: t.keys, now: () => clock });
+    tokens = new RedisTokenService({ redis: t.redis, keys: t.keys, serverSecret: SECRET });
+    timed = new RedisTokenService({ redis: t.redis, keys: t.keys, serverSecret: SECRET, now: () => clock });
   });
   afterAll(async () => {
     await t.cleanup();
@@ -29,13 +32,14 @@ describe('RedisTokenService', () => {
   }
 
   describe('reset links', () => {
-    test('a link is a 256-bit base64url token stored only as its sha256', async () => {
+    test('a link is a 256-bit base64url token stored only as its keyed hash (HMAC-SHA-256 with the server secret)', async () => {
       const { token } = await tokens.issueResetLink('Alice01', { ttlSeconds: 1800, via: 'email' });
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const stored = await allStoredText();
       expect(stored).not.toContain(token);
-      expect(stored).toContain(sha256(token));
-      expect(await t.redis.ttl(t.keys.tagged('acct', 'alice01', 'reset'))).toBeGreaterThan(1700);
+      expect(stored).toContain(tokenDigest(SECRET, token));
+      expect(stored).not.toContain(sha256(token));
+      expect(await t.redis.ttl(t.keys.tagged('acct', accountKeyId(SECRET, 'alice01'), 'reset'))).toBeGreaterThan(1700);
     });
 
     test('inspect does not consume; consume works once', async () => {
@@ -91,15 +95,15 @@ describe('RedisTokenService', () => {
       // Checked on the TTLs Redis holds (no sleeping until they lapse): the clock tests above cover the logic.
       clock = Date.now();
       const { token } = await timed.issueResetLink('gina-user', { ttlSeconds: 1, via: 'email' });
-      const pointerTtl = await t.redis.pttl(t.keys.tagged('acct', 'gina-user', 'reset'));
+      const pointerTtl = await t.redis.pttl(t.keys.tagged('acct', accountKeyId(SECRET, 'gina-user'), 'reset'));
       expect(pointerTtl).toBeGreaterThan(0);
       expect(pointerTtl).toBeLessThanOrEqual(1_000);
-      const recordTtl = await t.redis.ttl(t.keys.tagged('tok', sha256(token)));
+      const recordTtl = await t.redis.ttl(t.keys.tagged('tok', tokenDigest(SECRET, token)));
       expect(recordTtl).toBeGreaterThan(24 * 3600 - 10);
       expect(recordTtl).toBeLessThanOrEqual(24 * 3600 + 1);
       // Once the pointer has lapsed (as Redis does after 1 s), the link is expired, not merely revoked.
       clock += 1_000;
-      await t.redis.del(t.keys.tagged('acct', 'gina-user', 'reset'));
+      await t.redis.del(t.keys.tagged('acct', accountKeyId(SECRET, 'gina-user'), 'reset'));
       expect(await timed.inspectResetLink(token)).toEqual({ state: 'expired', username: 'gina-user', via: 'email' });
       expect(await timed.consumeResetLink(token)).toBeNull();
     });
@@ -119,7 +123,7 @@ describe('RedisTokenService', () => {
       expect(token).toHaveLength(10);
       expect([...token].every((c) => TYPABLE_ALPHABET.includes(c))).toBe(true);
       expect(await allStoredText()).not.toContain(token);
-      const ttl = await t.redis.ttl(t.keys.tagged('acct', 'ivy-user', 'ptoken'));
+      const ttl = await t.redis.ttl(t.keys.tagged('acct', accountKeyId(SECRET, 'ivy-user'), 'ptoken'));
       expect(ttl).toBeGreaterThan(7 * 24 * 3600 - 10);
       expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600);
     });

@@ -9,6 +9,7 @@ import { createRecovery, EMAIL_LINK_MINUTES } from '../../../services/recovery';
 import { RedisTokenService } from '../../../services/tokens';
 import { demoPatient, readDemoAccounts, startRecoveryServices, type RecoveryFixture } from '../../helpers/recovery';
 import { expectNoMailAfter, waitForMail } from '../../helpers/wait';
+import { accountKeyId } from '../../../services/directory/redis-directory';
 
 const DB = 6;
 const NEW_PASSWORD = 'Lantern-Orchard-57!';
@@ -97,7 +98,7 @@ describe('completePasswordReset: success', () => {
     // The link is consumed; no link of the account works any more.
     expect(await f.recovery.checkResetLink(token)).toEqual({ ok: false, problem: 'used' });
     expect(await f.recovery.checkResetLink(older)).toEqual({ ok: false, problem: 'revoked' });
-    expect(await f.redis.exists(f.keys.tagged('acct', username, 'reset'))).toBe(0);
+    expect(await f.redis.exists(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, username), 'reset'))).toBe(0);
     expect(await f.recovery.completePasswordReset({ token, password: 'Another-Pass-99!', confirm: 'Another-Pass-99!' })).toEqual({
       kind: 'link-problem',
       problem: 'used',
@@ -214,7 +215,7 @@ describe('links that do not work', () => {
   it("an expired link → link-problem 'expired', audited as expired, nothing changed (injected clock, no sleep)", async () => {
     const { username } = sofia.account;
     let now = Date.now();
-    const tokens = new RedisTokenService({ redis: f.redis, keys: f.keys, now: () => now });
+    const tokens = new RedisTokenService({ redis: f.redis, keys: f.keys, serverSecret: f.config.serverSecret, now: () => now });
     const recovery = createRecovery(f.deps({ tokens }));
     const { token } = await tokens.issueResetLink(username, { ttlSeconds: EMAIL_LINK_MINUTES * 60, via: 'email' });
     const probe = 'Probe-Password-77!';

@@ -8,6 +8,7 @@ import { accountLimitKey, CHAT_LINK_MINUTES, createRecovery, PRACTICE_TOKEN_DAYS
 import { PRACTICE_TOKEN_TTL_SECONDS, RedisTokenService } from '../../../services/tokens';
 import { forgetLimit } from '../../helpers/limits';
 import { demoPatient, startRecoveryServices, TEST_PUBLIC_BASE_URL, tokenFromResetUrl, type RecoveryFixture } from '../../helpers/recovery';
+import { accountKeyId } from '../../../services/directory/redis-directory';
 
 const DB = 6;
 const ACCOUNT_PER_HOUR = 4;
@@ -78,7 +79,7 @@ describe('redeemPracticeToken', () => {
   it(`a token past its ${PRACTICE_TOKEN_DAYS} days → 'failed' (injected clock, no sleep)`, async () => {
     await freshAccount(sofia.account.username);
     let now = Date.now();
-    const tokens = new RedisTokenService({ redis: f.redis, keys: f.keys, now: () => now });
+    const tokens = new RedisTokenService({ redis: f.redis, keys: f.keys, serverSecret: f.config.serverSecret, now: () => now });
     const recovery = createRecovery(f.deps({ tokens }));
     const token = await tokens.issuePracticeResetToken(sofia.account.username);
     now += PRACTICE_TOKEN_TTL_SECONDS * 1000 + 1;
@@ -91,7 +92,7 @@ describe('redeemPracticeToken', () => {
   it('a token just inside its lifetime still works', async () => {
     await freshAccount(sofia.account.username);
     let now = Date.now();
-    const tokens = new RedisTokenService({ redis: f.redis, keys: f.keys, now: () => now });
+    const tokens = new RedisTokenService({ redis: f.redis, keys: f.keys, serverSecret: f.config.serverSecret, now: () => now });
     const recovery = createRecovery(f.deps({ tokens }));
     const token = await tokens.issuePracticeResetToken(sofia.account.username);
     now += PRACTICE_TOKEN_TTL_SECONDS * 1000 - 1_000;
@@ -109,7 +110,7 @@ describe('redeemPracticeToken', () => {
     const token = await freshAccount(robert.account.username);
     const caller = f.caller();
     expect(await f.recovery.redeemPracticeToken({ username: robert.account.username, token }, caller)).toEqual({ kind: 'not-active' });
-    expect(await f.redis.exists(f.keys.tagged('acct', robert.account.username, 'reset'))).toBe(0);
+    expect(await f.redis.exists(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, robert.account.username), 'reset'))).toBe(0);
     const accountRef = f.services.audit.accountRef(robert.account.username);
     const events = await f.auditEvents({ conversationRef: caller.conversationRef });
     expect(events.map((e) => [e.type, e.accountRef, e.detail])).toEqual([

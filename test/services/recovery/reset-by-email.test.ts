@@ -7,6 +7,7 @@ import { accountLimitKey, EMAIL_LINK_MINUTES } from '../../../services/recovery'
 import { forgetLimit } from '../../helpers/limits';
 import { demoPatient, startRecoveryServices, TEST_PUBLIC_BASE_URL, tokenFromResetUrl, type RecoveryFixture } from '../../helpers/recovery';
 import { expectNoMailAfter, waitForMail } from '../../helpers/wait';
+import { accountKeyId } from '../../../services/directory/redis-directory';
 
 const DB = 6;
 const RESET_EMAILS_PER_HOUR = 2; // configured below the default of 3, to prove the setting is read
@@ -60,7 +61,7 @@ describe('emailResetLink', () => {
   it(`the link lives ${EMAIL_LINK_MINUTES} minutes (the TTL Redis holds for the account's live link)`, async () => {
     await forgetAccountLimit(sofia.account.username);
     expect(await f.recovery.emailResetLink(sofia.account.username, f.caller())).toBe('sent');
-    const ttl = await f.redis.ttl(f.keys.tagged('acct', sofia.account.username, 'reset'));
+    const ttl = await f.redis.ttl(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, sofia.account.username), 'reset'));
     expect(ttl).toBeGreaterThan(EMAIL_LINK_MINUTES * 60 - 5);
     expect(ttl).toBeLessThanOrEqual(EMAIL_LINK_MINUTES * 60);
   });
@@ -94,7 +95,7 @@ describe('emailResetLink', () => {
 
   it('the unenrolled account has no live link afterwards', async () => {
     expect(await f.recovery.emailResetLink(robert.account.username, f.caller())).toBe('no-match');
-    expect(await f.redis.exists(f.keys.tagged('acct', robert.account.username.toLowerCase(), 'reset'))).toBe(0);
+    expect(await f.redis.exists(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, robert.account.username.toLowerCase()), 'reset'))).toBe(0);
   });
 
   it(`${RESET_EMAILS_PER_HOUR} links per account an hour (RESET_EMAILS_PER_ACCOUNT_PER_HOUR), then 'limited' whatever the spelling or conversation`, async () => {
@@ -105,7 +106,7 @@ describe('emailResetLink', () => {
       expect(await f.recovery.emailResetLink(logins[i % 2]!, f.caller())).toBe('sent');
     }
     await waitForMail(f.smtp, f.mailTo(maria.account.verifiedEmail!, since), RESET_EMAILS_PER_HOUR);
-    const liveBefore = await f.redis.get(f.keys.tagged('acct', maria.account.username, 'reset'));
+    const liveBefore = await f.redis.get(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, maria.account.username), 'reset'));
 
     const caller = f.caller();
     expect(await f.recovery.emailResetLink(`  ${maria.account.username.toUpperCase()}`, caller)).toBe('limited');
@@ -116,7 +117,7 @@ describe('emailResetLink', () => {
       ['rate-limited', accountRef, { flow: 'reset-email', limit: 'resetEmailsPerAccount' }],
     ]);
     // No new link: the live one is unchanged, and no further mail went out.
-    expect(await f.redis.get(f.keys.tagged('acct', maria.account.username, 'reset'))).toBe(liveBefore);
+    expect(await f.redis.get(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, maria.account.username), 'reset'))).toBe(liveBefore);
     await expectNoMailAfter(f.smtp, f.mailTo(maria.account.verifiedEmail!, since), f.mailIdle, RESET_EMAILS_PER_HOUR);
   });
 

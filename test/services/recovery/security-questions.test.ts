@@ -7,6 +7,7 @@
 import { SECURITY_QUESTION_POOL } from '../../../services/directory';
 import { CHAT_LINK_MINUTES, decoyQuestions } from '../../../services/recovery';
 import { demoPatient, startRecoveryServices, TEST_PUBLIC_BASE_URL, tokenFromResetUrl, type RecoveryFixture } from '../../helpers/recovery';
+import { accountKeyId } from '../../../services/directory/redis-directory';
 
 const DB = 6;
 const CONVERSATION_PER_MINUTE = 8;
@@ -116,7 +117,7 @@ describe('checkSecurityAnswer', () => {
       ['security-path-locked', accountRef, undefined],
     ]);
     // The lock lasts 24 hours (the TTL Redis holds).
-    const ttl = await f.redis.ttl(f.keys.tagged('acct', username, 'sq', 'lock'));
+    const ttl = await f.redis.ttl(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, username), 'sq', 'lock'));
     expect(ttl).toBeGreaterThan(24 * 3600 - 10);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
   });
@@ -206,7 +207,7 @@ describe('beginSecurityQuestions and the chat link', () => {
     const token = tokenFromResetUrl(link.url);
     expect(await f.recovery.checkResetLink(token)).toEqual({ ok: true });
     expect(await f.services.tokens.inspectResetLink(token)).toEqual({ state: 'valid', username, via: 'questions' });
-    const ttl = await f.redis.ttl(f.keys.tagged('acct', username, 'reset'));
+    const ttl = await f.redis.ttl(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, username), 'reset'));
     expect(ttl).toBeGreaterThan(CHAT_LINK_MINUTES * 60 - 5);
     expect(ttl).toBeLessThanOrEqual(CHAT_LINK_MINUTES * 60);
 
@@ -221,7 +222,7 @@ describe('beginSecurityQuestions and the chat link', () => {
   it("an unenrolled account gets no link: 'not-active', audited", async () => {
     const caller = f.caller();
     expect(await f.recovery.issueChatResetLink(robert.account.username, 'questions', caller)).toEqual({ kind: 'not-active' });
-    expect(await f.redis.exists(f.keys.tagged('acct', robert.account.username, 'reset'))).toBe(0);
+    expect(await f.redis.exists(f.keys.tagged('acct', accountKeyId(f.config.serverSecret, robert.account.username), 'reset'))).toBe(0);
     const events = await f.auditEvents({ conversationRef: caller.conversationRef });
     expect(events.map((e) => [e.type, e.accountRef, e.detail])).toEqual([
       ['reset-requested', f.services.audit.accountRef(robert.account.username), { via: 'questions', outcome: 'not-active' }],
