@@ -6,9 +6,10 @@
  * (`useChannelRendering` hooks it into a turn):
  * - Web Chat and other rich channels: unchanged (suggested actions);
  * - Teams: a hero card with at most 3 buttons, the rest named in the text;
- * - SMS: plain text with "Reply 1 for …" (or "Reply YES or NO"), split at 1,600 characters.
+ * - SMS: plain text with "Reply 1 for …" (or "Reply YES or NO"), GSM-7 characters only (bot/gsm7.ts), split at 1,600 characters.
  */
 import { ActionTypes, CardFactory, type Activity, type CardAction, type TurnContext } from 'botbuilder';
+import { toGsm7 } from './gsm7';
 
 /** SMS carriers concatenate at most ~10 segments; Twilio refuses bodies over 1,600 characters. */
 export const SMS_MAX_LENGTH = 1600;
@@ -59,7 +60,8 @@ export function renderActivity(channelId: string | undefined, activity: Partial<
       const list = yesNo ? 'Reply YES or NO' : choices.map((c, i) => `Reply ${i + 1} for ${c.title}`).join('\n');
       // With "Reply 1 for …" below, a numbered list inside the text would be ambiguous: make it bullets.
       const body = choices.length ? text.replace(/^(\s*)\d{1,2}[.:)]\s+/gm, '$1- ') : text;
-      const full = list ? `${body}\n\n${list}` : body;
+      // GSM-7 only (bot/gsm7.ts): one non-GSM character would make every segment UCS-2 (70 characters).
+      const full = toGsm7(list ? `${body}\n\n${list}` : body);
       return splitText(full).map((part) => ({ ...rest, type: 'message', text: part }));
     }
     case 'msteams': {

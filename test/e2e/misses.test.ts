@@ -44,7 +44,8 @@ describe.each([
     } else {
       expect(report.texts).toEqual([]);
     }
-    const stored = JSON.stringify(await Promise.all((await host.redis.keys(`${host.prefix}:kb:*`)).map((k) => host.redis.type(k).then((t) => (t === 'hash' ? host.redis.hgetall(k) : host.redis.zrange(k, 0, -1))))));
+    const read = async (key: string): Promise<unknown> => ((await host.redis.type(key)) === 'hash' ? host.redis.hgetall(key) : host.redis.zrange(key, 0, -1));
+    const stored = JSON.stringify(await Promise.all((await host.redis.keys(`${host.prefix}:kb:*`)).map(read)));
     expect(stored).not.toMatch(/Ann|Lee|4471|5309/);
 
     const lines: string[] = [];

@@ -1,0 +1,140 @@
+/**
+ * The website chat page in a real browser (Debian's Chromium via playwright-core, headless), against the real
+ * host, its development Direct Line, real Redis (db 8) and a real SMTP server: the welcome on open, an FAQ
+ * answer, a suggested action pressed, username recovery to the captured email, no CSP violations, an
+ * axe-core scan with no serious or critical violations, and a screenshot (os.tmpdir()/chat-page.png).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startHost, type TestHost } from '../helpers/host';
+import { freePort } from '../helpers/net';
+import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DEMO_FILE = path.join(__dirname, '..', '..', 'demo', 'accounts.json');
+
+let host: TestHost;
+let smtp: TestSmtp;
+let context: BrowserContext;
+let userDataDir: string;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  smtp = await startTestSmtp();
+  const port = await freePort();
+  host = await startHost('chatpage', 8, {
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    SMTP_URL: smtp.url,
+    LOG_LEVEL: 'warn',
+    PRACTICE_NAME: 'Lakeside Clinic',
+  });
+  await host.app.services.directory.importPatients(JSON.parse(fs.readFileSync(DEMO_FILE, 'utf8')));
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-browser-'));
+  // A fresh profile, no network beyond the test host (no component updates, sync or background fetches).
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 420, height: 800 },
+  });
+}, 60000);
+
+afterAll(async () => {
+  await context?.close();
+  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  await host?.stop();
+  await smtp?.stop();
+});
+
+/** The text of every bot bubble so far. */
+async function botTexts(page: Page): Promise<string[]> {
+  return page.$$eval('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content', (els) => els.map((e) => e.textContent ?? ''));
+}
+
+async function waitForBot(page: Page, re: RegExp, from = 0): Promise<string> {
+  const handle = await page.waitForFunction(
+    ({ source, flags, from: start }) => {
+      const texts = [...document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content')].map((e) => e.textContent ?? '');
+      return texts.slice(start).find((t) => new RegExp(source, flags).test(t)) ?? null;
+    },
+    { source: re.source, flags: re.flags, from },
+    { timeout: 15_000 },
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}: no bot message matching ${re} after #${from}; bot said: ${JSON.stringify(await botTexts(page))}`);
+  });
+  return (await handle.jsonValue()) as string;
+}
+
+async function send(page: Page, text: string): Promise<number> {
+  const before = (await botTexts(page)).length;
+  const box = page.locator('[data-id="webchat-sendbox-input"], .webchat__send-box-text-box__input').first();
+  await box.fill(text);
+  await box.press('Enter');
+  return before;
+}
+
+it('welcomes, answers, takes a button and recovers a username by email; accessible; strict CSP', async () => {
+  const page = await context.newPage();
+  const cspErrors: string[] = [];
+  const external: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(host.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) external.push(r.url());
+  });
+
+  const started = Date.now();
+  await page.goto(`${host.url}/chat`);
+  expect(await page.textContent('h1')).toContain('Lakeside Clinic');
+  expect(await page.textContent('.privacy')).toMatch(/don't share medical details/i);
+  const welcome = await waitForBot(page, /Lakeside Clinic|portal/i);
+  const welcomeMs = Date.now() - started;
+  expect(welcome.length).toBeGreaterThan(0);
+  expect(await page.locator('.webchat__upload-button').count()).toBe(0); // upload hidden
+
+  // An FAQ question.
+  let from = await send(page, 'how do I get the portal on my phone');
+  await waitForBot(page, /app|mobile|phone/i, from);
+
+  // A suggested action: the patient presses the first button offered.
+  from = (await botTexts(page)).length;
+  const button = page.locator('.webchat__suggested-action').first();
+  await button.waitFor({ timeout: 10_000 });
+  await button.click();
+  await page.waitForFunction((n) => document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content').length > n, from, { timeout: 15_000 });
+
+  // Username recovery to the captured email.
+  from = await send(page, 'I forgot my username');
+  await waitForBot(page, /username/i, from);
+  from = await send(page, 'yes');
+  await waitForBot(page, /verified email address/i, from);
+  const since = smtp.messages.length;
+  from = await send(page, 'maria.gonzalez@example.com');
+  const done = await waitForBot(page, /we.ve sent the username/i, from);
+  expect(done).not.toMatch(/mgonzalez78/);
+  const mail = await smtp.waitFor((m) => smtp.messages.indexOf(m) >= since && (m.to ? JSON.stringify(m.to) : '').includes('maria.gonzalez@example.com'), 15_000);
+  expect(mail.text).toContain('mgonzalez78');
+
+  // Accessibility: axe-core injected from the installed package (never a CDN).
+  // Evaluated through the DevTools protocol: the page's CSP rightly refuses an injected <script>.
+  await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const axe = (await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> } };
+    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+  })) as Array<{ id: string; impact: string; help: string; nodes: number }>;
+  const serious = axe.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious).toEqual([]);
+
+  const shot = path.join(os.tmpdir(), 'chat-page.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  expect(fs.statSync(shot).size).toBeGreaterThan(1000);
+  expect(cspErrors).toEqual([]);
+  expect(external).toEqual([]);
+  process.stdout.write(`chat page: welcome shown ${welcomeMs} ms after navigation; screenshot ${shot}\n`);
+  await page.close();
+}, 90000);
