@@ -12,6 +12,12 @@ import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
 
+/** The browser globals the page functions use (this project compiles without the DOM lib). */
+type PageWindow = {
+  document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+  axe: { run(context: unknown, options: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> };
+};
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DEMO_FILE = path.join(__dirname, '..', '..', 'demo', 'accounts.json');
 
@@ -57,7 +63,7 @@ async function botTexts(page: Page): Promise<string[]> {
 async function waitForBot(page: Page, re: RegExp, from = 0): Promise<string> {
   const handle = await page.waitForFunction(
     ({ source, flags, from: start }) => {
-      const texts = [...document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content')].map((e) => e.textContent ?? '');
+      const texts = Array.from((globalThis as unknown as PageWindow).document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content')).map((e) => e.textContent ?? '');
       return texts.slice(start).find((t) => new RegExp(source, flags).test(t)) ?? null;
     },
     { source: re.source, flags: re.flags, from },
@@ -105,7 +111,7 @@ it('welcomes, answers, takes a button and recovers a username by email; accessib
   const button = page.locator('.webchat__suggested-action').first();
   await button.waitFor({ timeout: 10_000 });
   await button.click();
-  await page.waitForFunction((n) => document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content').length > n, from, { timeout: 15_000 });
+  await page.waitForFunction((n) => (globalThis as unknown as PageWindow).document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content').length > n, from, { timeout: 15_000 });
 
   // Username recovery to the captured email.
   from = await send(page, 'I forgot my username');
@@ -123,8 +129,8 @@ it('welcomes, answers, takes a button and recovers a username by email; accessib
   // Evaluated through the DevTools protocol: the page's CSP rightly refuses an injected <script>.
   await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
   const axe = (await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> } };
-    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    const w = globalThis as unknown as PageWindow;
+    const r = await w.axe.run(w.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
   })) as Array<{ id: string; impact: string; help: string; nodes: number }>;
   const serious = axe.filter((v) => v.impact === 'serious' || v.impact === 'critical');
