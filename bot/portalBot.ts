@@ -97,6 +97,7 @@ export class PortalBot extends ActivityHandler {
           await super.run(context);
           if (scope.abandoned) throw new TurnAbandonedError(); // told the patient it failed: keep the old state
           await this.deps.conversationState.saveChanges(context, false);
+          await scope.flushMail(); // last: the mail of a turn that failed before this point is never queued
         } catch (err) {
           if (scope.abandoned || isRedisUnavailable(err)) throw err; // the state was not changed; Redis may not answer anyway
           // Start this conversation afresh, still under its lock; the adapter's onTurnError tells the patient.

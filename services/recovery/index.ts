@@ -69,14 +69,16 @@ async function atLeast<T>(minMs: number, fn: () => Promise<T>): Promise<T> {
 }
 
 export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions = {}): Recovery {
-  // Every mail a use case sends during a chat turn is recorded in the turn's scope, so a turn that is
-  // abandoned (deadline, failure) queues no more mail and cancels what it queued (see turnScope.ts).
+  // Mail a use case sends during a chat turn is held by the turn's scope and queued only once the turn
+  // committed (state saved), so a turn that fails or misses its deadline sends none (see turnScope.ts).
+  // Outside a turn (the reset page, the admin CLI) it is queued at once.
   const deps: RecoveryDeps = {
     ...plainDeps,
     mailer: {
       send: async (msg) => {
-        currentTurnScope()?.beforeMail(msg.idempotencyKey);
-        await plainDeps.mailer.send(msg);
+        const scope = currentTurnScope();
+        if (scope) scope.deferMail(msg.idempotencyKey, () => plainDeps.mailer.send(msg));
+        else await plainDeps.mailer.send(msg);
       },
     },
   };

@@ -3,10 +3,11 @@
  * the turn was abandoned (it missed its deadline or failed, and the patient was told so).
  *
  * "Nothing half-done": a turn that told the patient it failed must not send mail. The host (bot/portalBot.ts)
- * runs each turn inside a scope; every `mailer.send` of the use cases goes through `beforeMail` (see
- * `createRecovery`), so once the turn is abandoned no further mail is queued (`TurnAbandonedError`), and
- * the mails it did queue — or may have queued: a command sent to a paused Redis runs when Redis resumes —
- * are cancelled through `onAbandon`.
+ * runs each turn inside a scope; every `mailer.send` of the use cases is held by `deferMail` (see
+ * `createRecovery`) and queued by `flushMail` only after the turn saved its state, as the turn's last
+ * step before its reply. A turn that fails or misses its deadline before that queues nothing; one that is
+ * abandoned while queueing cancels the mails whose queueing started (a command sent to a paused Redis
+ * runs when Redis resumes) through `onAbandon`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -20,6 +21,7 @@ export class TurnAbandonedError extends Error {
 export class TurnScope {
   private abandonedFlag = false;
   private readonly mailKeys: string[] = [];
+  private readonly deferred: Array<{ key: string; send: () => Promise<void> }> = [];
 
   /** `onAbandon` receives the idempotency keys of every mail this turn asked to send, once, when it is abandoned. */
   constructor(private readonly onAbandon: (idempotencyKeys: string[]) => void = () => undefined) {}
@@ -35,10 +37,27 @@ export class TurnScope {
     if (this.mailKeys.length) this.onAbandon([...this.mailKeys]);
   }
 
-  /** Records a mail about to be queued. @throws TurnAbandonedError once the turn was abandoned. */
-  beforeMail(idempotencyKey: string): void {
+  /**
+   * Holds a mail until the turn commits (`flushMail`, after its state is saved): a turn that fails
+   * before then queues nothing. @throws TurnAbandonedError once the turn was abandoned.
+   */
+  deferMail(idempotencyKey: string, send: () => Promise<void>): void {
     if (this.abandonedFlag) throw new TurnAbandonedError();
-    this.mailKeys.push(idempotencyKey);
+    this.deferred.push({ key: idempotencyKey, send });
+  }
+
+  /**
+   * Queues the held mails, one after another. A mail whose queueing started is cancelled if the turn is
+   * abandoned (its command may still run when a paused Redis resumes); once every mail is queued the
+   * turn only has its reply left to write.
+   */
+  async flushMail(): Promise<void> {
+    while (this.deferred.length) {
+      if (this.abandonedFlag) throw new TurnAbandonedError();
+      const { key, send } = this.deferred.shift() as { key: string; send: () => Promise<void> };
+      this.mailKeys.push(key);
+      await send();
+    }
   }
 }
 

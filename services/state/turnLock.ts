@@ -53,7 +53,12 @@ export class TurnLock {
     const deadline = Date.now() + this.options.waitMs;
     let delay = 5;
     for (;;) {
-      const got = await this.redis.set(key, owner, 'PX', this.options.lockMs, 'NX');
+      const got = await this.redis.set(key, owner, 'PX', this.options.lockMs, 'NX').catch((err: Error) => {
+        // No answer (a paused Redis): the SET may still run when Redis resumes, leaving a lock nobody
+        // holds for lockMs. Queue a release of this owner right behind it, on the same connection.
+        this.redis.eval(RELEASE_SCRIPT, 1, key, owner).catch(() => undefined);
+        throw err;
+      });
       if (got === 'OK') break;
       if (Date.now() >= deadline) throw new TurnLockTimeoutError();
       await new Promise((r) => setTimeout(r, delay + Math.floor(Math.random() * delay)));
