@@ -82,7 +82,10 @@ export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions
       },
     },
   };
-  const floor = <T>(fn: () => Promise<T>) => atLeast(options.minMs ?? 0, fn);
+  const floor = <T>(fn: () => Promise<T>) => {
+    currentTurnScope()?.padFlush(options.minMs ?? 0); // the turn's deferred mail is queued behind a floor too
+    return atLeast(options.minMs ?? 0, fn);
+  };
   return {
     recoverUsername: (input, caller) => floor(() => recoverUsername(deps, input, caller)),
     emailResetLink: (login, caller) => floor(() => emailResetLink(deps, login, caller)),

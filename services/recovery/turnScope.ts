@@ -22,6 +22,7 @@ export class TurnScope {
   private abandonedFlag = false;
   private readonly mailKeys: string[] = [];
   private readonly deferred: Array<{ key: string; send: () => Promise<void> }> = [];
+  private flushFloorMs = 0;
 
   /** `onAbandon` receives the idempotency keys of every mail this turn asked to send, once, when it is abandoned. */
   constructor(private readonly onAbandon: (idempotencyKeys: string[]) => void = () => undefined) {}
@@ -52,12 +53,22 @@ export class TurnScope {
    * turn only has its reply left to write.
    */
   async flushMail(): Promise<void> {
+    const until = performance.now() + this.flushFloorMs;
     while (this.deferred.length) {
       if (this.abandonedFlag) throw new TurnAbandonedError();
       const { key, send } = this.deferred.shift() as { key: string; send: () => Promise<void> };
       this.mailKeys.push(key);
       await send();
     }
+    // When an account-revealing use case ran, queueing its mail (or having none to queue) takes the same
+    // floor, so the reply time does not tell whether there was a mail.
+    const left = until - performance.now();
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+  }
+
+  /** Makes `flushMail` take at least `ms` (set by the recovery use cases' timing floor). */
+  padFlush(ms: number): void {
+    this.flushFloorMs = Math.max(this.flushFloorMs, ms);
   }
 }
 
