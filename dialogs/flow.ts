@@ -79,7 +79,13 @@ export function conversationRef(context: TurnContext): string {
   return sha256(`${context.activity.channelId}/${context.activity.conversation.id}`).slice(0, 16);
 }
 
-/** Who is asking, for the use cases: this conversation and this message. */
+/**
+ * Who is asking, for the use cases: this conversation, this message and this channel user (a digest of
+ * channel + from.id, never the raw id: the use cases key their per-user caps with an HMAC of it).
+ */
 export function callerOf(context: TurnContext): Caller {
-  return { conversationRef: conversationRef(context), requestId: context.activity.id };
+  const caller: Caller = { conversationRef: conversationRef(context), requestId: context.activity.id };
+  const from = context.activity.from?.id;
+  if (from) caller.userRef = sha256(`user:${context.activity.channelId}/${from}`).slice(0, 16);
+  return caller;
 }

@@ -45,9 +45,9 @@ export function createAccountServices({ config, redis, embedded, logger, mailer 
     tokens: new RedisTokenService({ redis, keys, serverSecret: config.serverSecret }),
     mailer: createMailer({ config, redis, embedded, logger, ...mailer }),
     audit: new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger }),
-    limits: createLimits(redis, keys, config.limits),
+    limits: createLimits(redis, keys, config.limits, { practiceRequestsPerUserPerDay: config.practiceRequestsPerUserPerDay }),
     securityLock: new RedisSecurityQuestionLock({ redis, keys, serverSecret: config.serverSecret }),
-    requests: new RedisRequestQueue({ redis, keys, logger }),
+    requests: new RedisRequestQueue({ redis, keys, serverSecret: config.serverSecret, staffNotifyPerHour: config.staffNotifyPerHour, logger }),
     sealer: createSealer(config.serverSecret),
   };
   const recovery = createRecovery({

@@ -112,6 +112,11 @@ const EnvSchema = z
     RATE_LIMIT_IP_PER_MINUTE: int(120, 1, 100000),
     RATE_LIMIT_ACCOUNT_PER_HOUR: int(10, 1, 10000),
     RESET_EMAILS_PER_ACCOUNT_PER_HOUR: int(3, 1, 100),
+    // Abuse by volume (issue 8): new practice requests per channel user per day; practice notification
+    // emails per clock hour (more are held back and summarised); how long undeliverable mail is retried.
+    PRACTICE_REQUESTS_PER_USER_PER_DAY: int(3, 1, 1000),
+    STAFF_NOTIFY_PER_HOUR: int(20, 1, 10000),
+    MAIL_RETRY_HOURS: int(24, 1, 24 * 14),
     LOG_UNANSWERED: z.enum(['off', 'redacted']).default('off'),
     REQUEST_RESPONSE_TIME: z.string().trim().min(3).max(200).default('usually within one business day'),
   });
@@ -209,6 +214,12 @@ export interface Config {
     accountPerHour: number;
     resetEmailsPerAccountPerHour: number;
   };
+  /** New practice requests per channel user per day (PRACTICE_REQUESTS_PER_USER_PER_DAY). */
+  practiceRequestsPerUserPerDay: number;
+  /** Practice notification emails per clock hour; more are held back and summarised (STAFF_NOTIFY_PER_HOUR). */
+  staffNotifyPerHour: number;
+  /** How long undeliverable mail is retried before staff are alerted (MAIL_RETRY_HOURS). */
+  mailRetryHours: number;
 }
 
 /** Used only outside production when SERVER_SECRET is unset; it is public, so it protects nothing. */
@@ -303,6 +314,9 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
       accountPerHour: e.RATE_LIMIT_ACCOUNT_PER_HOUR,
       resetEmailsPerAccountPerHour: e.RESET_EMAILS_PER_ACCOUNT_PER_HOUR,
     },
+    practiceRequestsPerUserPerDay: e.PRACTICE_REQUESTS_PER_USER_PER_DAY,
+    staffNotifyPerHour: e.STAFF_NOTIFY_PER_HOUR,
+    mailRetryHours: e.MAIL_RETRY_HOURS,
   };
 }
 

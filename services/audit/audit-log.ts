@@ -38,6 +38,10 @@ export const AUDIT_TYPES = [
   'reset-token-requested',
   'request-resolved',
   'rate-limited',
+  'practice-request-repeated',
+  'staff-notice-held',
+  'security-status-viewed',
+  'mail-gave-up',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];

@@ -30,6 +30,8 @@ export const TEMPLATE_NAMES = [
   'enrollment-token',
   'practice-request',
   'request-received',
+  'practice-request-summary',
+  'mail-failed',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -36,4 +36,8 @@ export interface Caller {
   conversationRef: string;
   /** Distinguishes one request of this conversation from another (the message id), for mail idempotency. */
   requestId?: string;
+  /** An opaque reference to the channel user (digest of channel + from.id), for per-user caps and audit. */
+  userRef?: string;
+  /** The client's IP where one is known (the reset page; never /api/messages, whose traffic is Azure's). */
+  clientIp?: string;
 }

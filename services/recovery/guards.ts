@@ -15,6 +15,14 @@ export function accountLimitKey(secret: string, identifier: string, kind: 'usern
   return hmac(secret, `limit:${kind}:${normaliseIdentifier(identifier)}`).slice(0, 24);
 }
 
+/**
+ * A neutral key for limits on who is asking (a channel user's ref, a client IP): an HMAC keyed with the server
+ * secret, so the counter's name cannot be traced back to the user or address.
+ */
+export function callerLimitKey(secret: string, kind: 'user' | 'ip', value: string): string {
+  return hmac(secret, `limit:${kind}:${value.trim()}`).slice(0, 24);
+}
+
 /** Consumes each named limit in turn; false (and an audit event) as soon as one is exhausted. */
 export async function withinLimits(
   deps: Pick<RecoveryDeps, 'limits' | 'audit'>,

@@ -1,12 +1,20 @@
 /**
  * Requests only staff can fulfil — a new enrollment token, reactivating an account, a password-reset
- * token: file one in the practice's queue (details sealed from logs), announce it to the practice by email
+ * token: file one in the practice's queue (details sealed at rest), announce it to the practice by email
  * (reference only, no PHI), and tell a patient later whether it is open or done.
+ *
+ * Abuse by volume (a script opening many conversations): new requests are capped per conversation, per
+ * channel user (`Caller.userRef`, PRACTICE_REQUESTS_PER_USER_PER_DAY) and per IP where one is known; the
+ * same person's same open request within 24 hours gets its reference back and no new email (the queue
+ * decides); and practice notification emails are capped per hour (STAFF_NOTIFY_PER_HOUR): the requests
+ * beyond it are filed but not announced one by one — the next notice after the hour carries a summary
+ * ("N more requests were filed").
  */
 import { RequestValidationError, type NewPracticeRequest, type RequestKind, type RequestStatus } from '../requests';
 import type { AuditType } from '../audit';
+import type { LimitName } from '../limits';
 import type { Caller, RecoveryDeps } from './deps';
-import { withinLimits } from './guards';
+import { callerLimitKey, withinLimits } from './guards';
 
 const AUDIT_TYPE: Record<RequestKind, AuditType> = {
   'token-renewal': 'renewal-requested',
@@ -22,25 +30,48 @@ export async function filePracticeRequest(
   caller: Caller,
 ): Promise<FileRequestOutcome> {
   const ref = caller.conversationRef;
-  if (!(await withinLimits(deps, [['practiceRequestPerConversation', ref]], { conversationRef: ref, flow: 'practice-request' }))) {
+  const checks: Array<[LimitName, string]> = [['practiceRequestPerConversation', ref]];
+  if (caller.userRef) checks.push(['practiceRequestPerUser', callerLimitKey(deps.serverSecret, 'user', caller.userRef)]);
+  if (caller.clientIp) checks.push(['practiceRequestPerIp', callerLimitKey(deps.serverSecret, 'ip', caller.clientIp)]);
+  if (!(await withinLimits(deps, checks, { conversationRef: ref, flow: 'practice-request' }))) {
     return { kind: 'limited' };
   }
   let requestId: string;
+  let duplicate: boolean | undefined;
   try {
-    ({ requestId } = await deps.requests.create({ ...input, conversationRef: ref }));
+    ({ requestId, duplicate } = await deps.requests.create({ ...input, conversationRef: ref }));
   } catch (err) {
     if (!(err instanceof RequestValidationError)) throw err;
     deps.logger.warn({ fields: err.fields }, 'practice request refused by the queue');
     return { kind: 'invalid', fields: err.fields };
   }
-  await deps.audit.record({ type: AUDIT_TYPE[input.kind], requestId, conversationRef: ref });
+  if (duplicate) {
+    // The same person asked for the same thing while it is open: same reference, no second email.
+    await deps.audit.record({ type: 'practice-request-repeated', requestId, conversationRef: ref, detail: { kind: input.kind } });
+    return { kind: 'filed', requestId };
+  }
+  await deps.audit.record({ type: AUDIT_TYPE[input.kind], requestId, conversationRef: ref, ...(caller.userRef ? { detail: { userRef: caller.userRef } } : {}) });
   if (deps.practiceNotifyEmail) {
-    await deps.mailer.send({
-      to: deps.practiceNotifyEmail,
-      template: 'practice-request',
-      data: { requestId, kind: input.kind },
-      idempotencyKey: `practice-request:${requestId}`,
-    });
+    const notice = await deps.requests.claimStaffNotice();
+    if (notice.heldBack > 0) {
+      await deps.mailer.send({
+        to: deps.practiceNotifyEmail,
+        template: 'practice-request-summary',
+        data: { count: String(notice.heldBack) },
+        idempotencyKey: `practice-request-summary:${requestId}`,
+      });
+    }
+    if (notice.notify) {
+      await deps.mailer.send({
+        to: deps.practiceNotifyEmail,
+        template: 'practice-request',
+        data: { requestId, kind: input.kind },
+        idempotencyKey: `practice-request:${requestId}`,
+      });
+    } else {
+      await deps.audit.record({ type: 'staff-notice-held', requestId, conversationRef: ref });
+      deps.logger.warn({ requestId }, 'practice notification emails are over STAFF_NOTIFY_PER_HOUR: request filed, notice held for the summary');
+    }
   } else {
     deps.logger.warn({ requestId }, 'PRACTICE_NOTIFY_EMAIL is not set: request filed without an email to the practice');
   }

@@ -3,16 +3,26 @@
  * working"), reactivation of an unenrolled account, or a password-reset token — for staff to resolve.
  *
  * Each request gets a short reference the patient can read back on the phone (`R-7K3Q9P`). The details
- * staff need (name, date of birth, contact) are kept in Redis only, never logged; a resolved request is
- * deleted 90 days after resolution.
+ * staff need (name, date of birth, contact) are never logged, and are kept in Redis only sealed (AES-GCM
+ * keyed from SERVER_SECRET, `services/state/sealer.ts`): the hash holds ids, kind, status and times in
+ * clear and one `sealed` blob; `get`/`list` open it. A resolved request is deleted 90 days after resolution.
  *
- * Keys: `pb:requests` sorted set (score = creation time, member = reference) and `pb:request:<ref>` hash.
+ * Abuse by volume: the same person (first and last name folded loosely, date of birth) asking for the same
+ * kind again while the first request is open, within 24 hours, gets the existing reference back
+ * (`duplicate: true`) rather than a new request; and `claimStaffNotice` caps the practice's notification
+ * emails per clock hour (STAFF_NOTIFY_PER_HOUR), counting the ones it held back for one summary.
+ *
+ * Keys: `pb:requests` sorted set (score = creation time, member = reference), `pb:request:<ref>` hash,
+ * `pb:{preq:<hmac of kind, names, date of birth>}` → reference (24 h), `pb:{notify:staff}:w:<hour>` and
+ * `pb:{notify:staff}:held` counters.
  */
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { Keys, RedisClient } from '../redis';
-import { randomCode } from '../crypto';
+import { hmac, randomCode } from '../crypto';
 import { isValidDateOfBirth } from '../directory/schema';
+import { createSealer, type Sealer } from '../state/sealer';
+import { foldLoose } from '../text/fold';
 import { TYPABLE_ALPHABET } from '../tokens/token-service';
 
 export const REQUEST_KINDS = ['token-renewal', 'reactivation', 'reset-token'] as const;
@@ -38,24 +48,44 @@ export interface PracticeRequest extends NewPracticeRequest {
   resolvedBy?: string;
   /** The patient staff matched the request to. */
   patientId?: string;
+  /** True when the sealed details could not be opened (another SERVER_SECRET): names, DOB and contact are empty. */
+  detailsUnreadable?: boolean;
 }
 
 export type ResolveResult =
   | { ok: true; request: PracticeRequest }
   | { ok: false; reason: 'not-found' | 'already-resolved' };
 
+/** Whether the practice should be emailed about a new request, and how many held-back ones to summarise. */
+export interface StaffNotice {
+  /** True while this clock hour's cap (STAFF_NOTIFY_PER_HOUR) is not used up. */
+  notify: boolean;
+  /** Notices held back in earlier hours, to announce in one summary now (0 = none; only when `notify`). */
+  heldBack: number;
+}
+
 export interface RequestQueue {
-  /** @throws RequestValidationError naming the bad fields (never their values). */
-  create(input: NewPracticeRequest): Promise<{ requestId: string }>;
+  /**
+   * Files a request — unless the same person (names folded loosely, date of birth) has an open request of
+   * the same kind from the last 24 hours: then that reference comes back with `duplicate: true`.
+   * @throws RequestValidationError naming the bad fields (never their values).
+   */
+  create(input: NewPracticeRequest): Promise<{ requestId: string; duplicate?: boolean }>;
   get(requestId: string): Promise<PracticeRequest | null>;
   status(requestId: string): Promise<RequestStatus | null>;
   /** Oldest first. */
   list(opts?: { status?: RequestStatus }): Promise<PracticeRequest[]>;
   /** Atomic: of two staff resolving at once, one gets `ok: true`. */
   resolve(requestId: string, opts: { patientId: string; resolvedBy?: string }): Promise<ResolveResult>;
+  /** Counts one notification email against this hour's cap (see `StaffNotice`). */
+  claimStaffNotice(): Promise<StaffNotice>;
 }
 
 export const REQUEST_ID_LENGTH = 6;
+/** How long the same person's same request is answered with the existing reference. */
+export const DUPLICATE_WINDOW_SECONDS = 24 * 3600;
+/** Default cap of practice notification emails per clock hour (STAFF_NOTIFY_PER_HOUR). */
+export const DEFAULT_STAFF_NOTIFY_PER_HOUR = 20;
 export const RESOLVED_RETENTION_SECONDS = 90 * 24 * 3600;
 
 /**
@@ -112,21 +142,84 @@ if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'resolvedBy', ARGV[3]) end
 redis.call('expire', KEYS[1], ARGV[4])
 return 'ok'`;
 
+/**
+ * KEYS: this hour's counter, the held-back counter. ARGV: cap. Returns {notify, heldBack}: within the cap,
+ * the held-back count is taken (to summarise now); over it, this notice is counted as held back.
+ */
+const CLAIM_NOTICE = `local n = redis.call('incr', KEYS[1])
+if n == 1 then redis.call('expire', KEYS[1], 7200) end
+if n <= tonumber(ARGV[1]) then
+  local held = tonumber(redis.call('get', KEYS[2]) or '0')
+  if held > 0 then redis.call('del', KEYS[2]) end
+  return {1, held}
+end
+redis.call('incr', KEYS[2])
+redis.call('expire', KEYS[2], 604800)
+return {0, 0}`;
+
 export interface RedisRequestQueueOptions {
   redis: RedisClient;
   keys: Keys;
+  /** SERVER_SECRET: seals the details and keys the duplicate check. */
+  serverSecret: string;
+  /** Practice notification emails per clock hour (STAFF_NOTIFY_PER_HOUR); default 20. */
+  staffNotifyPerHour?: number;
   logger?: Logger;
+  /** Injected for tests; milliseconds since the epoch (the notification hour). */
+  now?: () => number;
+}
+
+/** The details that are sealed at rest. */
+interface SealedDetails {
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  email?: string;
+  phone?: string;
 }
 
 export class RedisRequestQueue implements RequestQueue {
   private readonly redis: RedisClient;
   private readonly keys: Keys;
   private readonly logger?: Logger;
+  private readonly secret: string;
+  private readonly sealer: Sealer;
+  private readonly staffNotifyPerHour: number;
+  private readonly now: () => number;
 
-  constructor({ redis, keys, logger }: RedisRequestQueueOptions) {
+  constructor({ redis, keys, serverSecret, staffNotifyPerHour = DEFAULT_STAFF_NOTIFY_PER_HOUR, logger, now = Date.now }: RedisRequestQueueOptions) {
+    if (!serverSecret) throw new TypeError('RedisRequestQueue: serverSecret is required');
     this.redis = redis;
     this.keys = keys;
     this.logger = logger;
+    this.secret = serverSecret;
+    this.sealer = createSealer(`practice-requests:${serverSecret}`);
+    this.staffNotifyPerHour = staffNotifyPerHour;
+    this.now = now;
+  }
+
+  private identityKey(r: { kind: string; firstName: string; lastName: string; dateOfBirth: string }): string {
+    const id = hmac(this.secret, `request-identity:${r.kind}:${foldLoose(r.firstName)}:${foldLoose(r.lastName)}:${r.dateOfBirth.trim()}`);
+    return this.keys.tagged('preq', id.slice(0, 32));
+  }
+
+  private toRequest(h: Record<string, string>): PracticeRequest | null {
+    return toRequest(h, (sealed) => {
+      const opened = this.sealer.open(sealed);
+      if (opened === null) return null;
+      try {
+        return JSON.parse(opened) as SealedDetails;
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  /** The open request an identity key points at, if any. */
+  private async openDuplicate(identityKey: string): Promise<string | null> {
+    const existing = await this.redis.get(identityKey);
+    if (!existing) return null;
+    return (await this.redis.hget(this.requestKey(existing), 'status')) === 'open' ? existing : null;
   }
 
   private indexKey(): string {
@@ -136,26 +229,40 @@ export class RedisRequestQueue implements RequestQueue {
     return this.keys.plain('request', requestId);
   }
 
-  async create(input: NewPracticeRequest): Promise<{ requestId: string }> {
+  async create(input: NewPracticeRequest): Promise<{ requestId: string; duplicate?: boolean }> {
     const parsed = NewRequestSchema.safeParse(input);
     if (!parsed.success) throw new RequestValidationError([...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(request)'))]);
     const r = parsed.data;
+    const identityKey = this.identityKey(r);
+    const earlier = await this.openDuplicate(identityKey);
+    if (earlier) {
+      this.logger?.info({ requestId: earlier, kind: r.kind }, 'practice request repeated: the open one is kept');
+      return { requestId: earlier, duplicate: true };
+    }
     const createdAt = new Date();
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const requestId = `R-${randomCode(REQUEST_ID_LENGTH, TYPABLE_ALPHABET)}`;
       const key = this.requestKey(requestId);
       // Claim the reference first, so two requests can never share one.
       if ((await this.redis.hsetnx(key, 'requestId', requestId)) !== 1) continue;
+      // Then the identity: of two identical requests at once, one files and the other gets its reference.
+      if ((await this.redis.set(identityKey, requestId, 'EX', DUPLICATE_WINDOW_SECONDS, 'NX')) !== 'OK') {
+        const other = await this.openDuplicate(identityKey);
+        if (other) {
+          await this.redis.del(key);
+          return { requestId: other, duplicate: true };
+        }
+        await this.redis.set(identityKey, requestId, 'EX', DUPLICATE_WINDOW_SECONDS);
+      }
+      const details: SealedDetails = { firstName: r.firstName, lastName: r.lastName, dateOfBirth: r.dateOfBirth };
+      if (r.contact.email) details.email = r.contact.email;
+      if (r.contact.phone) details.phone = r.contact.phone;
       const fields: Record<string, string> = {
         kind: r.kind,
         status: 'open',
-        firstName: r.firstName,
-        lastName: r.lastName,
-        dateOfBirth: r.dateOfBirth,
+        sealed: this.sealer.seal(JSON.stringify(details)),
         createdAt: createdAt.toISOString(),
       };
-      if (r.contact.email) fields.email = r.contact.email;
-      if (r.contact.phone) fields.phone = r.contact.phone;
       if (r.conversationRef) fields.conversationRef = r.conversationRef;
       await this.redis.multi().hset(key, fields).zadd(this.indexKey(), createdAt.getTime(), requestId).exec();
       this.logger?.info({ requestId, kind: r.kind }, 'practice request created');
@@ -167,7 +274,7 @@ export class RedisRequestQueue implements RequestQueue {
   async get(requestId: string): Promise<PracticeRequest | null> {
     const id = parseRequestId(requestId);
     if (!id) return null;
-    return toRequest(await this.redis.hgetall(this.requestKey(id)));
+    return this.toRequest(await this.redis.hgetall(this.requestKey(id)));
   }
 
   async status(requestId: string): Promise<RequestStatus | null> {
@@ -186,7 +293,7 @@ export class RedisRequestQueue implements RequestQueue {
     const out: PracticeRequest[] = [];
     const gone: string[] = [];
     ids.forEach((id, i) => {
-      const request = toRequest((results[i]?.[1] as Record<string, string> | undefined) ?? {});
+      const request = this.toRequest((results[i]?.[1] as Record<string, string> | undefined) ?? {});
       if (!request) gone.push(id);
       else if (!opts.status || request.status === opts.status) out.push(request);
     });
@@ -216,22 +323,41 @@ export class RedisRequestQueue implements RequestQueue {
     this.logger?.info({ requestId: id, patientId: opts.patientId }, 'practice request resolved');
     return { ok: true, request };
   }
+
+  async claimStaffNotice(): Promise<StaffNotice> {
+    const hour = String(Math.floor(this.now() / 3_600_000));
+    const [notify, heldBack] = (await this.redis.eval(
+      CLAIM_NOTICE,
+      2,
+      this.keys.tagged('notify', 'staff', 'w', hour),
+      this.keys.tagged('notify', 'staff', 'held'),
+      String(this.staffNotifyPerHour),
+    )) as [number, number];
+    return { notify: Number(notify) === 1, heldBack: Number(heldBack) };
+  }
 }
 
-function toRequest(h: Record<string, string>): PracticeRequest | null {
+/**
+ * A stored request, its details opened with `open` (null when they were sealed with another secret or
+ * altered: the request is listed with empty details and `detailsUnreadable`). Hashes written before
+ * sealing (fields in clear) are still read.
+ */
+function toRequest(h: Record<string, string>, open: (sealed: string) => SealedDetails | null): PracticeRequest | null {
   if (!h.requestId || !h.kind || !h.status) return null;
+  const details: Partial<SealedDetails> | null = h.sealed ? open(h.sealed) : { firstName: h.firstName, lastName: h.lastName, dateOfBirth: h.dateOfBirth, email: h.email, phone: h.phone };
   const request: PracticeRequest = {
     requestId: h.requestId,
     kind: h.kind as RequestKind,
     status: h.status === 'resolved' ? 'resolved' : 'open',
-    firstName: h.firstName ?? '',
-    lastName: h.lastName ?? '',
-    dateOfBirth: h.dateOfBirth ?? '',
+    firstName: details?.firstName ?? '',
+    lastName: details?.lastName ?? '',
+    dateOfBirth: details?.dateOfBirth ?? '',
     contact: {},
     createdAt: h.createdAt ?? '',
   };
-  if (h.email) request.contact.email = h.email;
-  if (h.phone) request.contact.phone = h.phone;
+  if (!details) request.detailsUnreadable = true;
+  if (details?.email) request.contact.email = details.email;
+  if (details?.phone) request.contact.phone = details.phone;
   if (h.conversationRef) request.conversationRef = h.conversationRef;
   if (h.resolvedAt) request.resolvedAt = h.resolvedAt;
   if (h.resolvedBy) request.resolvedBy = h.resolvedBy;

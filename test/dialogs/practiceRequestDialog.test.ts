@@ -83,13 +83,14 @@ describe('PracticeRequestDialog', () => {
     await c.ask('start');
     const replies = await c.send('Robert Chen');
     expect(replies.map((r) => r.text)).toEqual(["Thanks, I've noted your first and last name.", ASK_DOB]);
-    await c.ask('February 19, 1952');
+    // Another year than the requests above: the same person's same open request would get its reference back.
+    await c.ask('February 19, 1953');
     const done = await c.ask('you can call me at 555 867 5309');
     const requestId = REFERENCE.exec(done.text)![1]!;
     expect(await f.services.services.requests.get(requestId)).toMatchObject({
       firstName: 'Robert',
       lastName: 'Chen',
-      dateOfBirth: '1952-02-19',
+      dateOfBirth: '1953-02-19',
       contact: { phone: '555 867 5309' },
     });
   });

@@ -112,6 +112,8 @@ export class DialogDriver {
       text,
       id: randomUUID(),
       conversation: { id: this.conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      // A user of its own too: TestAdapter's default "user1" would make every test share the per-user caps.
+      from: { id: `user-${this.conversationId}`, name: 'patient' },
     })) as Partial<Activity> | undefined;
     const activities: Array<Partial<Activity>> = [];
     for (let a = first; a; a = this.client.getNextReply()) activities.push(a);

@@ -51,7 +51,7 @@ describe('admin CLI (runAdmin, in-process)', () => {
     services = {
       directory: new RedisPortalDirectory({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40), logger }),
       tokens: new RedisTokenService({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40) }),
-      requests: new RedisRequestQueue({ redis: t.redis, keys: t.keys, logger }),
+      requests: new RedisRequestQueue({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40), logger }),
       audit: new RedisAuditLog({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40), logger }),
       securityLock: new RedisSecurityQuestionLock({ redis: t.redis, keys: t.keys, serverSecret: 's'.repeat(40) }),
       sendMail: async (msg) => {
@@ -309,7 +309,7 @@ describe('admin CLI (real process: npm run --silent admin)', () => {
     expect((await exec(['accounts:check-password', 'salvarez85'], env, 'Orchid$Meadow31\n')).code).toBe(0);
     expect((await exec(['accounts:check-password', 'salvarez85'], env, 'Orchid$Meadow32\n')).code).toBe(1);
 
-    const queue = new RedisRequestQueue({ redis: t.redis, keys: t.keys });
+    const queue = new RedisRequestQueue({ redis: t.redis, keys: t.keys, serverSecret: 'z'.repeat(40) });
     const { requestId } = await queue.create({ kind: 'token-renewal', firstName: 'Linh', lastName: 'Nguyen', dateOfBirth: '2001-09-30', contact: { phone: '555 0100' } });
     const resolved = await exec(['requests:resolve', requestId, '--patient', 'P-1005'], env);
     expect(resolved.stderr).not.toMatch(/"level":(50|60)|failed/);

@@ -53,7 +53,7 @@ describe('account services on the embedded Redis stand-in', () => {
     await audit.record({ type: 'reset-link-sent', accountRef: audit.accountRef('someone'), detail: { minutes: 30 } });
     expect((await audit.tail(5)).map((e) => e.type)).toEqual(['reset-link-sent']);
 
-    const requests = new RedisRequestQueue({ redis, keys });
+    const requests = new RedisRequestQueue({ redis, keys, serverSecret: 'x'.repeat(32) });
     const { requestId } = await requests.create({ kind: 'reactivation', firstName: 'Robert', lastName: 'Chen', dateOfBirth: '1952-02-19', contact: { phone: '555 0100' } });
     expect(await requests.status(requestId)).toBe('open');
     expect((await requests.resolve(requestId, { patientId: 'P-1004' })).ok).toBe(true);

@@ -38,7 +38,7 @@ describe('service logs carry no PHI', () => {
     const tokens = new RedisTokenService({ redis: t.redis, keys: t.keys, serverSecret: 'k'.repeat(40) });
     const { token } = await tokens.issueResetLink('mgonzalez78', { ttlSeconds: 60, via: 'email' });
     await tokens.consumeResetLink(token);
-    const requests = new RedisRequestQueue({ redis: t.redis, keys: t.keys, logger });
+    const requests = new RedisRequestQueue({ redis: t.redis, keys: t.keys, serverSecret: 'k'.repeat(40), logger });
     const { requestId } = await requests.create({ kind: 'token-renewal', firstName: 'Linh', lastName: 'Nguyen', dateOfBirth: '2001-09-30', contact: { email: 'linh.nguyen@example.com' } });
     await requests.resolve(requestId, { patientId: 'P-1005' });
     const audit = new RedisAuditLog({ redis: t.redis, keys: t.keys, serverSecret: 'k'.repeat(40), logger });

@@ -17,7 +17,7 @@ describe('RedisRequestQueue', () => {
 
   beforeAll(() => {
     t = createTestRedis('req');
-    queue = new RedisRequestQueue({ redis: t.redis, keys: t.keys });
+    queue = new RedisRequestQueue({ redis: t.redis, keys: t.keys, serverSecret: 'r'.repeat(40) });
   });
   afterAll(async () => {
     await t.cleanup();
@@ -35,7 +35,7 @@ describe('RedisRequestQueue', () => {
 
   test('create gives a friendly unique reference and stores the details', async () => {
     const ids = new Set<string>();
-    for (let i = 0; i < 5; i += 1) ids.add((await queue.create(sample())).requestId);
+    for (let i = 0; i < 5; i += 1) ids.add((await queue.create(sample({ firstName: `Linh${'a'.repeat(i)}` }))).requestId);
     expect(ids.size).toBe(5);
     for (const id of ids) expect(id).toMatch(/^R-[2-9A-HJKMNP-TV-Z]{6}$/);
     const [first] = [...ids];
