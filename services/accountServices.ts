@@ -40,11 +40,22 @@ export interface AccountServiceOptions {
 
 export function createAccountServices({ config, redis, embedded, logger, mailer }: AccountServiceOptions): AccountServices {
   const keys = new Keys(config.keyPrefix);
+  const audit = new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger });
   const services = {
     directory: new RedisPortalDirectory({ redis, keys, serverSecret: config.serverSecret, logger }),
     tokens: new RedisTokenService({ redis, keys, serverSecret: config.serverSecret }),
-    mailer: createMailer({ config, redis, embedded, logger, ...mailer }),
-    audit: new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger }),
+    mailer: createMailer({
+      config,
+      redis,
+      embedded,
+      logger,
+      // A mail lost after MAIL_RETRY_HOURS is an account event staff must see (template and job id only).
+      onGiveUp: async ({ template, jobId, attempts }) => {
+        await audit.record({ type: 'mail-gave-up', detail: { template, jobId, attempts } });
+      },
+      ...mailer,
+    }),
+    audit,
     limits: createLimits(redis, keys, config.limits, { practiceRequestsPerUserPerDay: config.practiceRequestsPerUserPerDay }),
     securityLock: new RedisSecurityQuestionLock({ redis, keys, serverSecret: config.serverSecret }),
     requests: new RedisRequestQueue({ redis, keys, serverSecret: config.serverSecret, staffNotifyPerHour: config.staffNotifyPerHour, logger }),

@@ -4,7 +4,9 @@
  * `send()` renders the template once (so a bad template or missing data fails in the caller, at once),
  * then puts the message in the Redis-backed outbox and returns. A worker (`start()`, once per process)
  * delivers it — over SMTP (`SMTP_URL`), or outside production without one, as an `.eml` file in
- * `OUTBOX_DIR` — retrying with backoff through an SMTP outage.
+ * `OUTBOX_DIR` — retrying with capped backoff (at most 15 minutes apart) for MAIL_RETRY_HOURS (default 24)
+ * through an SMTP outage. A mail finally given up is reported: `onGiveUp` (the audit event `mail-gave-up`)
+ * and a `mail-failed` email to PRACTICE_NOTIFY_EMAIL with the job id — never the recipient or content.
  *
  * "Never twice" rests on two guards, both keyed by a hash of the caller's idempotency key:
  * 1. the outbox job id — adding the same key again while the job is queued or remembered is a no-op;
@@ -27,13 +29,13 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { createSealer } from '../state/sealer';
 import { Keys, type RedisClient } from '../redis';
-import { BullOutbox, DEFAULT_RETRY, MemoryOutbox, type Outbox, type OutboxJob, type RetryPolicy } from './outbox';
+import { BullOutbox, MemoryOutbox, retryPolicyFor, type Outbox, type OutboxJob, type RetryPolicy } from './outbox';
 import { createFileTransport, createSmtpTransport, MailDeliveryError, PermanentMailError, type MailTransport } from './transport';
 import { DEFAULT_TEMPLATES_DIR, loadTemplates, renderTemplate, TEMPLATE_NAMES, type Brand, type TemplateName } from './templates';
 
 export { TEMPLATE_NAMES, TemplateError, escapeHtml, loadTemplates, renderTemplate } from './templates';
 export type { Brand, RenderedMail, TemplateName, Templates } from './templates';
-export { DEFAULT_RETRY } from './outbox';
+export { DEFAULT_RETRY, MAX_RETRY_DELAY_MS, retryPolicyFor } from './outbox';
 export type { RetryPolicy } from './outbox';
 
 export interface MailMessage {
@@ -64,8 +66,15 @@ export interface MailerDeps {
   /** True with the in-process Redis stand-in: the outbox then lives in process memory (see outbox.ts). */
   embedded: boolean;
   logger: Logger;
-  /** Retry policy override (tests use short delays). Defaults to `DEFAULT_RETRY` (~10 minutes). */
+  /** Retry policy override (tests use short delays). Defaults to `retryPolicyFor(MAIL_RETRY_HOURS)` (~24 hours). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Called once when a mail is finally given up (retries used up, or refused for good) — the template name and
+   * job id only, never the recipient or data. The account services record the `mail-gave-up` audit event.
+   * The mailer itself also emails PRACTICE_NOTIFY_EMAIL (template `mail-failed`), unless the lost mail was
+   * that alert.
+   */
+  onGiveUp?: (info: { template: TemplateName; jobId: string; attempts: number }) => Promise<void>;
   /** Deliveries in parallel per process. Default 4. */
   concurrency?: number;
   /** How long `send()` waits for Redis before it gives up with an error. Default 5000 ms. */
@@ -113,7 +122,8 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
     practicePhone: config.practice.phone,
     practiceHours: config.practice.hours.text,
   };
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const retryHours = config.mailRetryHours ?? 24;
+  const retry: RetryPolicy = { ...retryPolicyFor(retryHours), ...options.retry };
   const enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5_000;
   const keys = new Keys(config.keyPrefix);
   const sentKey = (jobId: string) => keys.plain('mail', 'sent', jobId);
@@ -166,8 +176,10 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
           : err instanceof PermanentMailError
             ? { responseCode: err.responseCode }
             : { error: (err as Error)?.name };
-      if (final) logger.error({ ...log, ...detail, outcome: 'gave-up' }, 'mail could not be delivered and will not be retried');
-      else logger.warn({ ...log, ...detail, outcome: 'retry' }, 'mail delivery failed; will retry');
+      if (final) {
+        logger.error({ ...log, ...detail, outcome: 'gave-up' }, 'mail could not be delivered and will not be retried');
+        await reportGiveUp(jobId, job.template, attempt);
+      } else logger.warn({ ...log, ...detail, outcome: 'retry' }, 'mail delivery failed; will retry');
       // Anything other than a transient delivery error (a template bug, a 5xx) will not get better.
       if (permanent && !(err instanceof PermanentMailError)) throw new PermanentMailError(`mail job ${jobId} cannot be rendered or sent`);
       throw err;
@@ -181,8 +193,24 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
     else logger.info({ ...log, outcome: 'sent' }, 'mail sent');
   }
 
+  /** Tells staff a mail is lost: the caller's hook (audit), then an email to the practice (no PHI). */
+  async function reportGiveUp(jobId: string, template: TemplateName, attempts: number): Promise<void> {
+    try {
+      await options.onGiveUp?.({ template, jobId, attempts });
+    } catch (err) {
+      logger.error({ jobId, err: { message: (err as Error).message } }, 'could not record that a mail was given up');
+    }
+    const notify = config.mail.practiceNotifyEmail;
+    if (!notify || template === 'mail-failed') return;
+    try {
+      await mailer.send({ to: notify, template: 'mail-failed', data: { jobId, template, hours: String(retryHours) }, idempotencyKey: `mail-failed:${jobId}` });
+    } catch (err) {
+      logger.error({ jobId, err: { message: (err as Error).message } }, 'could not queue the mail-failed alert to the practice');
+    }
+  }
+
   let started = false;
-  return {
+  const mailer: Mailer = {
     async send(msg) {
       const parsed = MessageSchema.safeParse(msg);
       if (!parsed.success) {
@@ -218,4 +246,5 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
       transport.close();
     },
   };
+  return mailer;
 }

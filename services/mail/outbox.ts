@@ -2,7 +2,8 @@
  * The outbox: a durable queue between "the bot decided to send a mail" and "SMTP accepted it".
  *
  * The chat turn only adds a job (milliseconds, Redis); a worker delivers it, retrying with capped
- * exponential backoff, so an SMTP outage of several minutes delays mail but loses none. Jobs are keyed
+ * exponential backoff for MAIL_RETRY_HOURS (default 24), so an SMTP outage of up to a day delays mail but
+ * loses none; a mail finally given up is reported by the mailer (audit `mail-gave-up`, staff email). Jobs are keyed
  * by an id derived from the caller's idempotency key: adding the same id again while the job is queued
  * or remembered is a no-op. (The "already sent" marker that outlives the job is kept by the mailer.)
  *
@@ -51,10 +52,27 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** The longest wait between two delivery attempts (the backoff's cap). */
+export const MAX_RETRY_DELAY_MS = 15 * 60_000;
+
 /**
- * 2 s, 4 s, 8 s, … capped at 60 s, 15 attempts: about 10 minutes of retrying before a mail is given up.
+ * The retry policy that keeps trying for about `hours` (MAIL_RETRY_HOURS): 2 s, 4 s, 8 s, … doubling up to
+ * 15 minutes apart, then every 15 minutes, with as many attempts as fit in the window. An SMTP outage
+ * shorter than that delays mail but loses none; after it the mail is given up and staff are alerted.
  */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 15, baseDelayMs: 2_000, maxDelayMs: 60_000 };
+export function retryPolicyFor(hours: number, baseDelayMs = 2_000, maxDelayMs = MAX_RETRY_DELAY_MS): RetryPolicy {
+  const windowMs = hours * 3_600_000;
+  let elapsed = 0;
+  let attempts = 1;
+  while (elapsed < windowMs) {
+    elapsed += Math.min(baseDelayMs * 2 ** (attempts - 1), maxDelayMs);
+    attempts += 1;
+  }
+  return { attempts, baseDelayMs, maxDelayMs };
+}
+
+/** About 24 hours of retrying (MAIL_RETRY_HOURS' default): ~105 attempts, at most 15 minutes apart. */
+export const DEFAULT_RETRY: RetryPolicy = retryPolicyFor(24);
 
 /** How long a delivered (or finally failed) job id is remembered, so re-adding it is a no-op. */
 export const JOB_RETENTION_SECONDS = 24 * 60 * 60;
