@@ -182,6 +182,56 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'security:status': {
+    usage: 'security:status USERNAME [--json]',
+    summary:
+      'Whether resetting with security questions is locked for an account, the wrong answers counted per question, when the lock lapses, and which conversation set it; audited.',
+    flags: { json: 'boolean' },
+    schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({ json: z.boolean().optional() }) }),
+    async run({ args, flags }, s, io) {
+      const match = await s.directory.findByUsername(args[0]!);
+      if (!match) {
+        io.err('No account with that username.');
+        return 1;
+      }
+      const accountRef = s.audit.accountRef(match.account.username);
+      const status = await s.securityLock.status(match.account.username);
+      // The newest lock event of this account: the conversation (and channel user) whose third wrong answer set it.
+      const lockedBy = status.locked
+        ? (await s.audit.tail(10_000)).filter((e) => e.type === 'security-path-locked' && e.accountRef === accountRef).at(-1)
+        : undefined;
+      await s.audit.record({ type: 'security-status-viewed', accountRef, patientId: match.patient.id, detail: { by: 'admin-cli', locked: status.locked } });
+      const report = {
+        patientId: match.patient.id,
+        locked: status.locked,
+        lockExpiresAt: status.lockExpiresAt ?? null,
+        wrongAnswers: { question1: status.failures[0], question2: status.failures[1] },
+        lockedAt: lockedBy?.at ?? null,
+        lockedByConversation: lockedBy?.conversationRef ?? null,
+        lockedByUser: typeof lockedBy?.detail?.userRef === 'string' ? lockedBy.detail.userRef : null,
+      };
+      if (flags.json) {
+        io.out(JSON.stringify(report));
+        return 0;
+      }
+      io.out(
+        status.locked
+          ? `Locked: resetting with security questions is paused for the account of patient ${match.patient.id} until ${report.lockExpiresAt ?? 'unknown'}.`
+          : `Not locked: the account of patient ${match.patient.id} can reset with security questions.`,
+      );
+      io.out(`Wrong answers counted: question 1: ${status.failures[0]}, question 2: ${status.failures[1]} (3 on one question locks it).`);
+      if (status.locked) {
+        io.out(
+          report.lockedByConversation
+            ? `Set at ${report.lockedAt} by conversation ${report.lockedByConversation}${report.lockedByUser ? ` (user ${report.lockedByUser})` : ''}; "audit:tail" shows its other events.`
+            : 'The event that set it is no longer in the audit trail.',
+        );
+        io.out('After verifying the patient, lift it with: security:unlock USERNAME');
+      }
+      return 0;
+    },
+  },
+
   'enrollment:issue': {
     usage: 'enrollment:issue PATIENT_ID',
     summary: "Issue an enrollment token for a patient (revokes the patient's earlier one). Printed once, last line.",

@@ -75,7 +75,8 @@ export async function checkSecurityAnswer(deps: RecoveryDeps, input: AnswerInput
     const { triesLeft, locked } = await deps.securityLock.recordFailure(username, index);
     await deps.audit.record({ type: 'security-answer-failed', accountRef, conversationRef: ref, detail: { question: index + 1, triesLeft } });
     if (locked) {
-      await deps.audit.record({ type: 'security-path-locked', accountRef, conversationRef: ref });
+      // Who set the lock (this conversation and channel user), so staff can tell a lock-out by someone else.
+      await deps.audit.record({ type: 'security-path-locked', accountRef, conversationRef: ref, ...(caller.userRef ? { detail: { userRef: caller.userRef } } : {}) });
       return { kind: 'locked' };
     }
     return { kind: 'wrong', triesLeft };
