@@ -84,6 +84,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     logger,
     faq: options.faq,
     misses: new RedisMissLog(redis, keys, config.logUnanswered),
+    requestResponseTime: config.requestResponseTime,
   });
   const optOuts = createOptOutStore(redis, keys, config.serverSecret);
   const staffTeams = createStaffTeamStore(redis, keys);

@@ -10,6 +10,8 @@ export interface DialogDeps {
   sealer: Sealer;
   logger: Logger;
   practice: PracticeInfo;
+  /** How soon the practice answers a request ("usually within one business day"); said when a request is filed. */
+  requestResponseTime?: string;
   /** True when text the patient typed at a question is really a new question the FAQ can answer. */
   isNewQuestion(text: string): boolean;
 }

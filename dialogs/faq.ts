@@ -15,12 +15,15 @@ export interface FaqService {
   entry(id: string): KbEntry | undefined;
 }
 
+/** What patients are told about how soon the practice answers a request when REQUEST_RESPONSE_TIME is not given. */
+export const DEFAULT_REQUEST_RESPONSE_TIME = 'usually within one business day';
+
 /**
- * Loads the KB for this practice.
+ * Loads the KB for this practice. `requestResponseTime` fills `{{requestResponseTime}}` (config REQUEST_RESPONSE_TIME).
  * @throws KnowledgeBaseError naming the entry and field (an unknown placeholder, an action no flow performs…).
  */
-export function loadPracticeKnowledgeBase(practice: PracticeInfo, file = DEFAULT_KB_FILE): KnowledgeBase {
-  const values = { practiceName: practice.name, practicePhone: practice.phone, practiceHours: practice.hours.text };
+export function loadPracticeKnowledgeBase(practice: PracticeInfo, requestResponseTime = DEFAULT_REQUEST_RESPONSE_TIME, file = DEFAULT_KB_FILE): KnowledgeBase {
+  const values = { practiceName: practice.name, practicePhone: practice.phone, practiceHours: practice.hours.text, requestResponseTime };
   return loadKnowledgeBase(file, { fill: (text) => fillTemplate(text, values, { strict: true }), actions: FLOW_NAMES });
 }
 

@@ -9,7 +9,7 @@ import type { MissLog } from '../services/insights/misses';
 import type { Recovery } from '../services/recovery';
 import type { Sealer } from '../services/state/sealer';
 import { Conversation } from './conversation';
-import { createFaqService, loadPracticeKnowledgeBase, type FaqService } from './faq';
+import { createFaqService, DEFAULT_REQUEST_RESPONSE_TIME, loadPracticeKnowledgeBase, type FaqService } from './faq';
 import { MainDialog, type SessionState } from './mainDialog';
 import type { PracticeInfo } from './messages';
 import { createFlowDialogs } from './registry';
@@ -28,12 +28,15 @@ export interface ConversationOptions {
   faq?: FaqService;
   /** Counts unanswered questions. */
   misses?: MissLog;
+  /** How soon the practice answers a request, as told to patients (config REQUEST_RESPONSE_TIME). */
+  requestResponseTime?: string;
 }
 
 export function createConversation(options: ConversationOptions): Conversation {
   const { conversationState, practice, recovery, sealer, logger } = options;
-  const faq = options.faq ?? createFaqService(loadPracticeKnowledgeBase(practice));
-  const dialogs = createFlowDialogs({ recovery, sealer, logger, practice, isNewQuestion: (text) => isNewQuestion(faq, text) });
+  const requestResponseTime = options.requestResponseTime ?? DEFAULT_REQUEST_RESPONSE_TIME;
+  const faq = options.faq ?? createFaqService(loadPracticeKnowledgeBase(practice, requestResponseTime));
+  const dialogs = createFlowDialogs({ recovery, sealer, logger, practice, requestResponseTime, isNewQuestion: (text) => isNewQuestion(faq, text) });
   const mainDialog = new MainDialog({
     faq,
     session: conversationState.createProperty<SessionState>('session'),

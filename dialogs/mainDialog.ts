@@ -26,13 +26,31 @@ import type { KbEntry } from '../knowledge/schema';
 import type { FaqService } from './faq';
 import { isFlowName, type FlowName, type FlowResult } from './flow';
 import { matchChoice, recogniseYesNo, YES_NO, type Choice } from './input';
-import { CANCELLED, contactPracticeText, emergencyAnswer, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, WELCOME, type PracticeInfo } from './messages';
+import {
+  CANCELLED,
+  contactPracticeText,
+  emergencyAnswer,
+  NOT_UNDERSTOOD,
+  NOT_UNDERSTOOD_AGAIN,
+  topTaskChoices,
+  UNCOVERED,
+  UNCOVERED_OFFER,
+  WELCOME,
+  type PracticeInfo,
+} from './messages';
 import { ask, createTextPrompt, say } from './prompts';
 import { FLOWS } from './registry';
-import { FLOW_RUNNER, MAIN_DIALOG, shortcut } from './routing';
+import { EMAIL_NEVER_CAME, FLOW_RUNNER, MAIN_DIALOG, shortcut } from './routing';
 
 export { MAIN_DIALOG };
 const ROUTE = 'mainRoute';
+
+/** The KB entry for "the email never came" asked with no flow running. */
+const EMAIL_NOT_RECEIVED = 'email-not-received';
+/** Entries a "the reset/username email never came" message matches by its subject; the missing email is the point. */
+const MAILED_ENTRIES = new Set(['reset-password', 'recover-username']);
+/** "I have no email": a missing mailbox, not a missing message. */
+const NO_MAILBOX = /\b(no|don'?t have an?|do not have an?|without an?)\s+(e-?mail|email address)\b/i;
 const FLOW = FLOW_RUNNER;
 
 interface FlowOptions {
@@ -120,7 +138,8 @@ export class MainDialog extends ComponentDialog {
     );
 
     if (decision.type === 'none' || decision.type === 'clarify') {
-      await this.deps.misses?.record({ kbId: decision.type === 'none' ? 'none' : (decision.candidates[0]?.id ?? 'none'), text });
+      const kbId = decision.type === 'clarify' ? (decision.candidates[0]?.id ?? 'none') : decision.uncovered ? `uncovered:${decision.uncovered}` : 'none';
+      await this.deps.misses?.record({ kbId, text });
     }
 
     switch (decision.type) {
@@ -129,6 +148,10 @@ export class MainDialog extends ComponentDialog {
         await say(step.context, emergencyAnswer(this.deps.faq));
         return step.endDialog();
       case 'answer':
+        // "I never got the reset email": the missing email is the point, not how to ask for one.
+        if (MAILED_ENTRIES.has(decision.id) && EMAIL_NEVER_CAME.test(text) && !NO_MAILBOX.test(text) && this.deps.faq.entry(EMAIL_NOT_RECEIVED)) {
+          return this.answerEntry(step, EMAIL_NOT_RECEIVED, false);
+        }
         return this.answerEntry(step, decision.id, false);
       case 'clarify': {
         await this.setMisses(step, 0);
@@ -138,6 +161,7 @@ export class MainDialog extends ComponentDialog {
       }
       case 'none':
       default:
+        if (decision.type === 'none' && decision.uncovered) return this.uncovered(step);
         return this.notUnderstood(step);
     }
   }
@@ -229,6 +253,14 @@ export class MainDialog extends ComponentDialog {
     if (result.next) return step.replaceDialog(FLOW, { flow: result.next, options: result.nextOptions } satisfies FlowOptions);
     if (result.reroute && step.context.activity.text?.trim()) return step.replaceDialog(ROUTE, {} satisfies MainOptions);
     return step.endDialog();
+  }
+
+  /** A portal question the KB knows it does not answer: say so, give the practice's contact, offer a person. */
+  private async uncovered(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await this.setMisses(step, 0);
+    await say(step.context, `${UNCOVERED} ${contactPracticeText(this.deps.practice)}`);
+    const choices: RoutedChoice[] = YES_NO.map((c) => ({ ...c, yesNo: c.value === 'Yes' ? 'yes' : 'no' }));
+    return this.offer(step, { kind: 'offer-handoff', action: 'handoff', choices }, UNCOVERED_OFFER);
   }
 
   private async notUnderstood(step: WaterfallStepContext): Promise<DialogTurnResult> {

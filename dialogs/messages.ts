@@ -22,6 +22,15 @@ export const CANCELLED = "OK, I've stopped that. What can I help you with?";
 export const NOT_UNDERSTOOD =
   "Sorry, I don't have an answer for that. I can only help with the patient portal: signing up, usernames, passwords and account access. Could you say it another way, or pick one of these?";
 
+/** A portal question the KB knows it does not answer (knowledge/faq.json `uncoveredPortal`): said before the practice's contact. */
+export const UNCOVERED = "I'm sorry, I don't have that answer. The practice can help with it.";
+
+/** Offered after UNCOVERED and the practice's contact. */
+export const UNCOVERED_OFFER = 'Would you like to talk to a person from the practice?';
+
+/** How an SMS patient asks for the full answer after a short SMS form. */
+export const SMS_MORE_HINT = 'Reply MORE for details.';
+
 export const NOT_UNDERSTOOD_AGAIN =
   "I'm sorry, I still don't know how to help with that. Would you like to talk to a person from the practice?";
 

@@ -8,6 +8,7 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { RequestKind } from '../services/requests';
 import type { DialogDeps } from './deps';
+import { DEFAULT_REQUEST_RESPONSE_TIME } from './faq';
 import { callerOf, unreadable, type FlowResult } from './flow';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 
@@ -130,9 +131,10 @@ export class PracticeRequestDialog extends ComponentDialog {
     delete values.lastName;
     delete values.dateOfBirth;
     const { requestId } = outcome;
+    const when = `The practice answers requests ${this.deps.requestResponseTime ?? DEFAULT_REQUEST_RESPONSE_TIME}.`;
     await say(
       step.context,
-      `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[values.kind]} You can ask me "status of ${requestId}" at any time.`,
+      `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[values.kind]} ${when} You can ask me "status of ${requestId}" at any time.`,
     );
     return step.endDialog({} satisfies FlowResult);
   }

@@ -75,6 +75,9 @@ export const PHRASE_RULES: readonly PhraseRule[] = [
   // "I didn't get the reset link in my email": the password-reset email, not the email address itself.
   { pattern: 'didnt|never|havent|not|dont|wasnt|hasnt|no|cant_find ~ get|getting|receive|receiving|got|recieve|see ~ reset_link|reset_email|reset_password_link|reset_password_email|password_reset_link|password_reset_email|password_link|password_email|reset_mail|password_reset|reset', emit: 'notreceived email reset password' },
   { pattern: 'no_reset_email|no_reset_link|no_reset_mail|no_password_reset_email|no_password_reset_link|no_reset_password_email|no_reset_password_link|no_email_to_reset|no_link_to_reset', emit: 'notreceived email reset password' },
+  // "still no email", "the email you were sending never showed up", "the message hasn't arrived": waiting for one, not without one.
+  { pattern: 'still_no|still_havent_got|still_havent_gotten|still_didnt_get|still_dont_have|still_waiting_for|still_waiting_on ~ email|mail|e_mail|message|link', emit: 'notreceived email' },
+  { pattern: 'email|mail|e_mail|message|link ~3 never|not|didnt|hasnt|havent|isnt|still_hasnt|still_not|still_isnt ~ show_up|arrive|come|came|here|turn_up|deliver', emit: 'notreceived email' },
   // "what sort of stuff can you help me with": asking what the bot is for.
   { pattern: 'what|which ~ sort_of|kind_of|kinds_of|sorts_of|type_of|types_of ~ thing|things|stuff|question|questions|topic|topics|issue|issues|problem|problems|help ~2 can_you|could_you|do_you|you_can|can_u|are_you_able|can_i_ask|can_i_get|can_this|does_this|you_help|you_handle|you_answer', emit: 'helpmenux' },
   { pattern: 'what_else_can_you|what_all_can_you|what_can_you_assist|how_can_you_assist|what_do_you_assist|what_are_you_able_to|what_can_you_help_me_with|what_can_you_help_with|what_things_can_you|what_stuff_can_you|how_can_you_help_me|how_are_you_able_to_help|what_do_you_know_about', emit: 'helpmenux' },

@@ -35,7 +35,8 @@ export type Decision =
   | { type: 'emergency'; id: 'emergency'; candidates: Candidate[] }
   | { type: 'answer'; id: string; confidence: number; candidates: Candidate[] }
   | { type: 'clarify'; candidates: Candidate[] }
-  | { type: 'none'; candidates: Candidate[] };
+  /** Nothing fits. `uncovered`: a portal question the KB knows it does not answer (its topic, from `uncoveredPortal`). */
+  | { type: 'none'; candidates: Candidate[]; uncovered?: string };
 
 export interface MatcherOptions {
   /** Answer the top entry when its confidence is at least this. */
@@ -56,6 +57,8 @@ export interface Matcher {
 
 export interface Explanation {
   tokens: string[];
+  /** The `uncoveredPortal` topic the message is about, if any (it decides "none" when the message is not anchored). */
+  uncoveredTopic?: string;
   outOfScopeTopics: string[];
   anchored: boolean;
   scores: { id: string; raw: number; concept: number; fuse: number; confidence: number; bestQuestion: string }[];
@@ -185,6 +188,8 @@ interface IndexedText {
   objects: string[];
   /** Whether the question is a generic access question (see `GENERIC_ACCESS`). */
   genericAccess: boolean;
+  /** Whether the question is about an email that did not arrive, naming nothing else (see `CREDENTIALS`). */
+  mailboxOnly: boolean;
 }
 
 interface OutOfScopeTerm {
@@ -223,6 +228,7 @@ interface Index {
   /** Token weight: IDF, boosted for problem and object concepts. */
   weight: Map<string, number>;
   outOfScope: OutOfScopeTerm[];
+  uncovered: { topic: string; phrases: CompiledPhrases }[];
   fuse: Fuse<{ vocabulary: string; entry: number }>;
 }
 
@@ -230,7 +236,8 @@ const words = (texts: readonly string[]): string[] => texts.flatMap((t) => expan
 
 /** Every surface word in the KB, so typo correction can aim at them ("pasword" → "password"). */
 function domainWords(kb: KnowledgeBase): string[] {
-  return [...words([...kb.outOfScope.flatMap((t) => t.terms), ...kb.emergencyPatterns.flatMap(patternWords)]), ...questionWords(kb)];
+  const uncovered = kb.uncoveredPortal.flatMap((t) => t.patterns.flatMap(patternWords));
+  return [...words([...kb.outOfScope.flatMap((t) => t.terms), ...kb.emergencyPatterns.flatMap(patternWords), ...uncovered]), ...questionWords(kb)];
 }
 
 /** The words of the KB's questions: preferred typo targets ("wrking" is "working", not "waking"). */
@@ -266,7 +273,8 @@ function buildIndex(kb: KnowledgeBase): Index {
       const terms = unique(normaliser.normalise(source));
       const objects = terms.filter((t) => OBJECT.has(t));
       const genericAccess = terms.length > 0 && terms.every((t) => GENERIC_ACCESS.has(t));
-      texts.push({ entry: i, source, terms, weight: 0, trust, addressesProblem: terms.some((t) => PROBLEM.has(t)), objects, genericAccess });
+      const mailboxOnly = terms.includes('notreceived') && objects.every((o) => o === 'email');
+      texts.push({ entry: i, source, terms, weight: 0, trust, addressesProblem: terms.some((t) => PROBLEM.has(t)), objects, genericAccess, mailboxOnly });
     };
     entry.questions.forEach((q) => add(q, 1));
     entry.keywords.forEach((k) => add(k, KEYWORD_TRUST));
@@ -278,6 +286,7 @@ function buildIndex(kb: KnowledgeBase): Index {
   for (const t of usable) t.weight = t.terms.reduce((sum, term) => sum + (weight.get(term) ?? 0), 0);
   const outOfScope = buildOutOfScope(kb, normaliser);
   const emergency = compileEmergency(kb.emergencyPatterns);
+  const uncovered = kb.uncoveredPortal.map((t) => ({ topic: t.topic, phrases: compilePhraseRules(t.patterns.map((pattern) => ({ pattern, emit: 'uncovered' }))) }));
   const fuse = new Fuse(entryVocabularies(usable, entries.length), {
     keys: ['vocabulary'],
     useTokenSearch: true,
@@ -286,7 +295,7 @@ function buildIndex(kb: KnowledgeBase): Index {
     ignoreLocation: true,
     ignoreFieldNorm: true,
   });
-  return { entries, normaliser, emergency, texts: usable, weight, outOfScope, fuse };
+  return { entries, normaliser, emergency, texts: usable, weight, outOfScope, uncovered, fuse };
 }
 
 /**
@@ -389,6 +398,7 @@ function conceptScores(index: Index, tokens: readonly string[], outOfScopeWords:
     let trust = specific ? text.trust : text.trust * GENERIC_ONLY;
     if (statesProblem && !text.addressesProblem) trust *= PROBLEM_UNADDRESSED;
     if (isObjectMismatch(objects, text.objects, present)) trust *= OBJECT_MISMATCH;
+    if (text.mailboxOnly && CREDENTIALS.some((c) => present.has(c))) trust *= MAILBOX_ONLY;
     if (statesSpecific && text.genericAccess) trust *= GENERIC_ACCESS_FACTOR;
     if (noMailbox && !text.terms.includes(NO_MAILBOX)) trust *= NO_MAILBOX_UNADDRESSED;
     const against = text.terms.length === 1 ? singleWeight : messageWeight;
@@ -400,6 +410,15 @@ function conceptScores(index: Index, tokens: readonly string[], outOfScopeWords:
   }
   return { scores, best };
 }
+
+/**
+ * Credentials a message can be about. A question about an email that never came, naming nothing else, is a
+ * poor answer to a message about one of them ("I never got the password reset email", "…the enrollment
+ * confirmation email"): that is the credential's own entry.
+ */
+const CREDENTIALS = ['username', 'password', 'tokenx', 'enrollx'];
+/** Score multiplier for a mailbox-only question against a message about a credential or enrollment. */
+const MAILBOX_ONLY = 0.6;
 
 /** True when message and question each name an object the other lacks, sharing none ("username" vs "password"). */
 function isObjectMismatch(messageObjects: readonly string[], questionObjects: readonly string[], present: ReadonlySet<string>): boolean {
@@ -452,6 +471,16 @@ function scoreAll(index: Index, tokens: string[]): { scored: Scored[]; topics: s
   return { scored, topics, anchored };
 }
 
+/**
+ * The `uncoveredPortal` topic a message asks about, unless it is anchored to portal access: "how do I see my
+ * mother's chart" is uncovered, "I forgot my password and need to see my mother's chart" is a password question.
+ */
+function uncoveredTopic(index: Index, text: string, tokens: readonly string[]): string | undefined {
+  if (index.uncovered.length === 0 || isAnchored(tokens)) return undefined;
+  const words = index.normaliser.words(text);
+  return index.uncovered.find((t) => containsPhrase(words, t.phrases))?.topic;
+}
+
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 function toCandidates(scored: readonly Scored[], max: number): Candidate[] {
@@ -497,14 +526,18 @@ export function createMatcher(kb: KnowledgeBase, options: MatcherOptions = {}): 
       if (isEmergency(text)) return { type: 'emergency', id: 'emergency', candidates: [emergencyCandidate] };
       const tokens = unique(index.normaliser.normalise(text));
       if (tokens.length === 0) return { type: 'none', candidates: [] };
+      const uncovered = uncoveredTopic(index, text, tokens);
+      if (uncovered) return { type: 'none', candidates: [], uncovered };
       const { scored, topics, anchored } = scoreAll(index, tokens);
       return choose(scored, topics.length > 0 && !anchored, opts);
     },
     explain(text: string): Explanation {
       const tokens = unique(index.normaliser.normalise(text));
       const { scored, topics, anchored } = scoreAll(index, tokens);
+      const uncovered = uncoveredTopic(index, text, tokens);
       return {
         tokens,
+        ...(uncovered ? { uncoveredTopic: uncovered } : {}),
         outOfScopeTopics: topics,
         anchored,
         scores: scored.map((s) => ({

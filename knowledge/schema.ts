@@ -67,12 +67,20 @@ const OutOfScopeSchema = z
   })
   .strict();
 
+const UncoveredSchema = z
+  .object({
+    topic: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and "-" (it is counted as "uncovered:<topic>")'),
+    patterns: z.array(z.string().trim().min(2, 'must not be empty'), { message: 'must be a list of phrase patterns' }).min(1, 'must have at least 1 item'),
+  })
+  .strict();
+
 const FileSchema = z
   .object({
     version: z.literal(1, { message: 'must be 1' }),
     entries: z.array(z.unknown(), { message: 'must be a list' }).min(1, 'must have at least 1 item'),
     emergencyPatterns: z.array(z.string().trim().min(2)).min(1, 'must have at least 1 item'),
     outOfScope: z.array(OutOfScopeSchema),
+    uncoveredPortal: z.array(UncoveredSchema).optional(),
   })
   .strict();
 
@@ -101,12 +109,24 @@ export interface OutOfScopeTopic {
   terms: string[];
 }
 
+/**
+ * A portal question the KB does not answer (someone else's record, verifying an email, the site being down…):
+ * the matcher says so instead of guessing an entry, unless the message is clearly about a login problem.
+ * `patterns` use the normaliser's phrase syntax ("a|b", "x_y", "~"), as the emergency patterns do.
+ */
+export interface UncoveredTopic {
+  topic: string;
+  patterns: string[];
+}
+
 export interface KnowledgeBase {
   entries: KbEntry[];
   byId: ReadonlyMap<string, KbEntry>;
   /** Emergency phrase patterns (normaliser phrase syntax: "a|b", "x_y", "~"); checked before anything else. */
   emergencyPatterns: string[];
   outOfScope: OutOfScopeTopic[];
+  /** Portal questions the KB knows it cannot answer (possibly empty). */
+  uncoveredPortal: UncoveredTopic[];
 }
 
 /** A knowledge-base file that cannot be used; the message names the file, the entry and the field. */
@@ -193,6 +213,7 @@ export function parseKnowledgeBase(data: unknown, options: KbLoadOptions = {}, s
     byId: new Map(entries.map((e) => [e.id, e])),
     emergencyPatterns: file.data.emergencyPatterns,
     outOfScope: file.data.outOfScope,
+    uncoveredPortal: file.data.uncoveredPortal ?? [],
   };
 }
 

@@ -93,17 +93,17 @@ describe('MainDialog: answer and offer', () => {
 describe('MainDialog: clarify and misses', () => {
   it('close scores → "Did you mean" with the top candidates and "Something else"; a number picks one', async () => {
     const c = mainClient();
-    const ask = await c.ask("I'm locked out and can't remember my username");
+    const ask = await c.ask("can't remember my username, also is it case sensitive");
     expect(ask.text).toBe('I want to be sure I understand. Did you mean:');
-    expect(ask.buttons).toEqual(['Recover my username', 'My account is blocked', 'Reset my password', 'Something else']);
+    expect(ask.buttons).toEqual(['Username and password rules', 'Recover my username', 'Recover username without email', 'Something else']);
 
     const replies = await c.send('2');
-    expect(replies.map((r) => r.text)).toEqual([answerOf('account-blocked'), `Would you like me to pass a reactivation request to the ${PRACTICE_NAME} staff?`]);
+    expect(replies.map((r) => r.text)).toEqual([answerOf('recover-username'), 'Would you like me to help you recover your username now?']);
   });
 
   it('"Something else" asks for the question in their own words', async () => {
     const c = mainClient();
-    await c.ask("I'm locked out and can't remember my username");
+    await c.ask("can't remember my username, also is it case sensitive");
     expect(await c.ask('none of these')).toMatchObject({ text: 'Sure. Please tell me in your own words what you need help with.', buttons: [] });
     expect(c.ended).toBe(true);
   });

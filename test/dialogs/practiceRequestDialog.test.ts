@@ -43,7 +43,7 @@ type Kind = keyof typeof INTRO;
 const dialog = () => new PracticeRequestDialog(f.deps);
 
 function filedText(kind: Kind, requestId: string): string {
-  return `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[kind]} You can ask me "status of ${requestId}" at any time.`;
+  return `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[kind]} The practice answers requests usually within one business day. You can ask me "status of ${requestId}" at any time.`;
 }
 
 describe('PracticeRequestDialog', () => {

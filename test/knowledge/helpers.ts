@@ -9,6 +9,7 @@ export const PLACEHOLDERS = {
   practiceName: 'Riverside Family Practice',
   practicePhone: '(555) 010-0100',
   practiceHours: 'Mon-Fri 08:00-17:00',
+  requestResponseTime: 'usually within one business day',
 };
 
 /** Load options as the bot uses them (dialogs/faq.ts): the one template filler, strict, and the flow names as actions. */

@@ -67,9 +67,9 @@ describe('clarify', () => {
   });
 
   it('asks "did you mean" when two entries fit equally well', () => {
-    const d = decide("I'm locked out and can't remember my username");
+    const d = decide("can't remember my username, also is it case sensitive");
     expect(d.type).toBe('clarify');
-    expect(d.candidates.map((c) => c.id)).toEqual(expect.arrayContaining(['account-blocked', 'recover-username']));
+    expect(d.candidates.map((c) => c.id)).toEqual(expect.arrayContaining(['credential-policy', 'recover-username']));
   });
 
   it('asks rather than answers when the answer threshold is not met', () => {
