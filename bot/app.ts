@@ -28,6 +28,10 @@ import { createStaffTeamStore, type StaffTeamStore } from '../services/channels/
 import { createMailCanceller } from './mailCancel';
 import { Queue } from 'bullmq';
 import { OUTBOX_QUEUE } from '../services/mail/outbox';
+import { HandoffDesk, HandoffQueue } from '../services/handoff';
+import { StaffDirectory } from '../services/staff';
+import { PatientDelivery } from './staff/delivery';
+import { StaffConsole } from './staff/staffConsole';
 
 export interface App {
   server: Server;
@@ -36,6 +40,8 @@ export interface App {
   services: AccountServices;
   /** SMS opt-outs (check before anything proactive) and the Teams staff teams (bot/channels.ts). */
   channels: { optOuts: OptOutStore; staffTeams: StaffTeamStore };
+  /** Live handoff: the queue's use cases and the staff accounts (bot/staff/). */
+  handoff: { desk: HandoffDesk; staff: StaffDirectory };
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting requests, waits for turns in flight, then closes Redis. */
@@ -76,6 +82,16 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   });
 
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
+  const desk = new HandoffDesk({
+    queue: new HandoffQueue({ redis, keys, serverSecret: config.serverSecret, presenceSeconds: config.handoff.presenceSeconds }),
+    audit: services.audit,
+    logger,
+    hours: config.practice.hours,
+    timeZone: config.practice.timeZone,
+    waitSeconds: config.handoff.waitSeconds,
+    responseTime: config.requestResponseTime,
+  });
+  const staffDirectory = new StaffDirectory({ redis, keys, serverSecret: config.serverSecret, idleMinutes: config.staff.idleMinutes, lockoutAttempts: config.staff.lockoutAttempts });
   const conversation = createConversation({
     conversationState,
     practice: config.practice,
@@ -85,6 +101,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     faq: options.faq,
     misses: new RedisMissLog(redis, keys, config.logUnanswered),
     requestResponseTime: config.requestResponseTime,
+    handoff: desk,
   });
   const optOuts = createOptOutStore(redis, keys, config.serverSecret);
   const staffTeams = createStaffTeamStore(redis, keys);
@@ -122,6 +139,18 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     MicrosoftAppTenantId: config.microsoft.tenantId,
   });
   const adapter = new CloudAdapter(auth);
+  const delivery = new PatientDelivery({ adapter, appId: config.microsoft.appId, conversationState, desk, practice: config.practice, logger });
+  const staffConsole = new StaffConsole({
+    config,
+    desk,
+    staff: staffDirectory,
+    audit: services.audit,
+    requests: services.requests,
+    adminServices: { ...services, sendMail: (msg) => services.mailer.send(msg as Parameters<typeof services.mailer.send>[0]) },
+    delivery,
+    redis,
+    logger,
+  });
   adapter.onTurnError = async (context: TurnContext, error: unknown) => {
     const err = error instanceof Error ? error : new Error(String(error));
     // Names and messages only: stack traces can carry activity text.
@@ -146,6 +175,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     routes: [
       new ResetPage({ config, recovery: services.recovery, limits: services.limits, logger }),
       new WebChatPage({ config, limits: services.limits, logger }),
+      staffConsole,
       // Outside production only (config refuses DEV_DIRECTLINE=true there).
       ...(config.channels.directLine.dev && config.channels.directLine.secret
         ? [new DevDirectLine({ redis, keys, secret: config.channels.directLine.secret, signingSecret: config.serverSecret, botName: config.practice.name, logger })]
@@ -162,7 +192,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     embeddedRedis: embedded,
     services,
     channels: { optOuts, staffTeams },
+    handoff: { desk, staff: staffDirectory },
     listen: async (port, host = config.listenHost) => {
+      delivery.start();
       if (options.mailWorker !== false) {
         // Serve even while Redis is unreachable (healthz then says 503); the mail worker connects when it can.
         const mailerStarted = services.mailer.start().catch((err: Error) => logger.error({ err: { message: err.message } }, 'mail worker failed to start'));
@@ -176,6 +208,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     close: async () => {
       // Stop accepting; idle keep-alive sockets are closed now, requests in flight finish first.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      delivery.stop();
+      await staffConsole.close(); // ends open event streams, so the server can close
       server.server.closeIdleConnections();
       await closed;
       logger.debug('http server closed');

@@ -11,6 +11,7 @@ import { MAIN_DIALOG, type MainDialog, type MainOptions } from './mainDialog';
 import { contactPracticeText, emergencyAnswer, FRUSTRATION_ACK, type PracticeInfo } from './messages';
 import { say } from './prompts';
 import { FLOWS } from './registry';
+import type { HandoffTurns } from './handoffDialog';
 import { currentFlow, inFlow, interruption, showsFrustration, sideQuestion } from './routing';
 
 export interface ConversationDeps {
@@ -19,6 +20,8 @@ export interface ConversationDeps {
   faq: FaqService;
   practice: PracticeInfo;
   logger: Logger;
+  /** Live handoff (dialogs/handoffDialog.ts): asked after the emergency check, before routing. */
+  handoffTurns?: HandoffTurns;
 }
 
 export class Conversation {
@@ -27,6 +30,7 @@ export class Conversation {
   constructor(private readonly deps: ConversationDeps) {
     this.dialogs = new DialogSet(deps.dialogState);
     this.dialogs.add(deps.mainDialog);
+    if (deps.handoffTurns) this.dialogs.add(deps.handoffTurns.dialog);
   }
 
   /** A patient (not the bot) joined: greet them with the menu, unless a dialog is already running. */
@@ -62,8 +66,12 @@ export class Conversation {
       await say(context, emergencyAnswer(this.deps.faq));
       if (interrupted) await say(context, "I've stopped what we were doing. When you're safe, you can start again at any time.");
       this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
+      await this.deps.handoffTurns?.onEmergency(context); // a person waiting or chatting is alerted
       return;
     }
+
+    // 1b. A person has (or is about to have) this conversation: waiting, claimed, or a callback offer after a time-out.
+    if (await this.deps.handoffTurns?.onMessage(context, dc, text, decision)) return;
 
     // Frustration is acknowledged in a sentence, then the message is handled as usual.
     if (showsFrustration(text)) await say(context, FRUSTRATION_ACK);

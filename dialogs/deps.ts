@@ -1,4 +1,5 @@
 /** What the flow dialogs need: the recovery use cases, the sealer for values kept between turns, and wording settings. */
+import type { HandoffPort } from '../services/handoff';
 import type { Logger } from '../services/logger';
 import type { Recovery } from '../services/recovery';
 import type { Sealer } from '../services/state/sealer';
@@ -12,6 +13,8 @@ export interface DialogDeps {
   practice: PracticeInfo;
   /** How soon the practice answers a request ("usually within one business day"); said when a request is filed. */
   requestResponseTime?: string;
+  /** The live-handoff queue (services/handoff); absent = "talk to a person" gives the practice's contact only. */
+  handoff?: HandoffPort;
   /** True when text the patient typed at a question is really a new question the FAQ can answer. */
   isNewQuestion(text: string): boolean;
 }

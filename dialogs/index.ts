@@ -4,6 +4,7 @@
  */
 import type { ConversationState } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
+import type { HandoffPort } from '../services/handoff';
 import type { Logger } from '../services/logger';
 import type { MissLog } from '../services/insights/misses';
 import type { Recovery } from '../services/recovery';
@@ -13,6 +14,7 @@ import { createFaqService, DEFAULT_REQUEST_RESPONSE_TIME, loadPracticeKnowledgeB
 import { MainDialog, type SessionState } from './mainDialog';
 import type { PracticeInfo } from './messages';
 import { createFlowDialogs } from './registry';
+import { HandoffTurns } from './handoffDialog';
 import { isNewQuestion } from './routing';
 
 export { Conversation } from './conversation';
@@ -28,6 +30,8 @@ export interface ConversationOptions {
   faq?: FaqService;
   /** Counts unanswered questions. */
   misses?: MissLog;
+  /** The live-handoff queue (services/handoff); absent = "talk to a person" gives the practice's contact only. */
+  handoff?: HandoffPort;
   /** How soon the practice answers a request, as told to patients (config REQUEST_RESPONSE_TIME). */
   requestResponseTime?: string;
 }
@@ -36,7 +40,8 @@ export function createConversation(options: ConversationOptions): Conversation {
   const { conversationState, practice, recovery, sealer, logger } = options;
   const requestResponseTime = options.requestResponseTime ?? DEFAULT_REQUEST_RESPONSE_TIME;
   const faq = options.faq ?? createFaqService(loadPracticeKnowledgeBase(practice, requestResponseTime));
-  const dialogs = createFlowDialogs({ recovery, sealer, logger, practice, requestResponseTime, isNewQuestion: (text) => isNewQuestion(faq, text) });
+  const { handoff } = options;
+  const dialogs = createFlowDialogs({ recovery, sealer, logger, practice, requestResponseTime, handoff, isNewQuestion: (text) => isNewQuestion(faq, text) });
   const mainDialog = new MainDialog({
     faq,
     session: conversationState.createProperty<SessionState>('session'),
@@ -45,5 +50,6 @@ export function createConversation(options: ConversationOptions): Conversation {
     dialogs,
     misses: options.misses,
   });
-  return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, practice, logger });
+  const handoffTurns = handoff ? new HandoffTurns({ handoff, faq, practice, logger, isNewQuestion: (text) => isNewQuestion(faq, text) }) : undefined;
+  return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, practice, logger, handoffTurns });
 }

@@ -13,6 +13,7 @@ import { SecurityQuestionsDialog, SECURITY_QUESTIONS_DIALOG } from './securityQu
 import { PracticeTokenDialog, PRACTICE_TOKEN_DIALOG } from './practiceTokenDialog';
 import { PracticeRequestDialog, PRACTICE_REQUEST_DIALOG } from './practiceRequestDialog';
 import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from './requestStatusDialog';
+import { HandoffDialog, HANDOFF_DIALOG } from './handoffDialog';
 
 export interface FlowSpec {
   dialogId: string;
@@ -31,8 +32,8 @@ export const FLOWS: Record<FlowName, FlowSpec> = {
   reactivate: { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'reactivation' }, label: 'your reactivation request' },
   'request-status': { dialogId: REQUEST_STATUS_DIALOG, label: 'your request status' },
   'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG, label: 'contacting the practice' },
-  // Until live handoff exists, "talk to a person" gives the practice's contact details and whether it is open.
-  handoff: { dialogId: CONTACT_PRACTICE_DIALOG, label: 'contacting the practice' },
+  // "Talk to a person": the live-handoff queue during office hours with staff online, else contact + callback offer.
+  handoff: { dialogId: HANDOFF_DIALOG, label: 'talking to a person' },
 };
 
 /** One instance of every dialog the registry names. */
@@ -45,5 +46,6 @@ export function createFlowDialogs(deps: DialogDeps): Dialog[] {
     new PracticeTokenDialog(deps),
     new PracticeRequestDialog(deps),
     new RequestStatusDialog(deps),
+    new HandoffDialog(deps),
   ];
 }

@@ -119,6 +119,11 @@ const EnvSchema = z
     MAIL_RETRY_HOURS: int(24, 1, 24 * 14),
     LOG_UNANSWERED: z.enum(['off', 'redacted']).default('off'),
     REQUEST_RESPONSE_TIME: z.string().trim().min(3).max(200).default('usually within one business day'),
+    // Live handoff and the staff console (issue 10).
+    HANDOFF_WAIT_SECONDS: int(300, 5, 24 * 3600),
+    HANDOFF_PRESENCE_SECONDS: int(45, 5, 3600),
+    STAFF_IDLE_MINUTES: int(30, 1, 24 * 60),
+    STAFF_LOCKOUT_ATTEMPTS: int(5, 1, 100),
   });
 
 /** True for http(s)://localhost or a 127.x.x.x / [::1] address (any port): the bot is only reachable from this machine. */
@@ -220,6 +225,10 @@ export interface Config {
   staffNotifyPerHour: number;
   /** How long undeliverable mail is retried before staff are alerted (MAIL_RETRY_HOURS). */
   mailRetryHours: number;
+  /** Live handoff: longest wait for a claim before a callback is offered; how long a staff heartbeat counts as online. */
+  handoff: { waitSeconds: number; presenceSeconds: number };
+  /** Staff console: idle sign-out; failed sign-ins before a 15-minute lock. */
+  staff: { idleMinutes: number; lockoutAttempts: number };
 }
 
 /** Used only outside production when SERVER_SECRET is unset; it is public, so it protects nothing. */
@@ -317,6 +326,8 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     practiceRequestsPerUserPerDay: e.PRACTICE_REQUESTS_PER_USER_PER_DAY,
     staffNotifyPerHour: e.STAFF_NOTIFY_PER_HOUR,
     mailRetryHours: e.MAIL_RETRY_HOURS,
+    handoff: { waitSeconds: e.HANDOFF_WAIT_SECONDS, presenceSeconds: e.HANDOFF_PRESENCE_SECONDS },
+    staff: { idleMinutes: e.STAFF_IDLE_MINUTES, lockoutAttempts: e.STAFF_LOCKOUT_ATTEMPTS },
   };
 }
 

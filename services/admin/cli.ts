@@ -23,6 +23,7 @@ import type { TokenService } from '../tokens';
 import type { SecurityQuestionLock } from '../limits';
 import { PRACTICE_TOKEN_DAYS } from '../recovery';
 import { MISS_RETENTION_DAYS, RedisMissLog, type MissLog } from '../insights/misses';
+import { STAFF_ROLES, StaffDirectory, type StaffRole } from '../staff';
 
 /** What the CLI needs to send mail; the mailer's `send` fits (`services/mail`). */
 export type SendMail = (msg: { to: string; template: string; data: Record<string, string>; idempotencyKey: string }) => Promise<void>;
@@ -35,6 +36,8 @@ export interface AdminServices {
   securityLock: SecurityQuestionLock;
   /** Unanswered-question counts (`kb:misses`). */
   misses?: MissLog;
+  /** Staff console accounts (`staff:add`, `staff:disable`). */
+  staff?: StaffDirectory;
   sendMail: SendMail;
   /** Releases connections; called once the command is done. */
   close?: () => Promise<void>;
@@ -76,6 +79,41 @@ const nonEmpty = (what: string) => z.string().trim().min(1, `${what} is required
 const patientId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'PATIENT_ID must be 1-64 letters, digits, "_", "." or "-"');
 
 const COMMANDS: Record<string, Command> = {
+  'staff:add': {
+    usage: 'staff:add USERNAME --role agent|supervisor [--name FIRST_NAME]   (password on stdin)',
+    summary: 'Add a staff console account (or set a new password and role); the password (at least 12 characters) is read from stdin and stored as an argon2id hash.',
+    flags: { role: 'string', name: 'string' },
+    schema: z.object({
+      args: z.tuple([nonEmpty('USERNAME')]),
+      flags: z.object({ role: z.enum(STAFF_ROLES, '--role must be agent or supervisor'), name: z.string().trim().min(1).max(60).optional() }),
+    }),
+    async run({ args, flags }, s, io) {
+      if (!s.staff) throw new AdminUsageError('staff:add needs the staff directory (REDIS_URL)');
+      const password = (await io.readStdin()).replace(/\r?\n$/, '');
+      const account = await s.staff.add(args[0]!, password, flags.role as StaffRole, flags.name as string | undefined);
+      await s.audit.record({ type: 'staff-added', detail: { staffId: account.username, role: account.role } });
+      io.out(`Staff account ${account.username} (${account.role}) is ready; patients are told they are talking with ${account.displayName}.`);
+      return 0;
+    },
+  },
+
+  'staff:disable': {
+    usage: 'staff:disable USERNAME',
+    summary: 'Disable a staff console account; its sessions end at their next request.',
+    flags: {},
+    schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({}) }),
+    async run({ args }, s, io) {
+      if (!s.staff) throw new AdminUsageError('staff:disable needs the staff directory (REDIS_URL)');
+      if (!(await s.staff.disable(args[0]!))) {
+        io.err(`No staff account ${args[0]}.`);
+        return 1;
+      }
+      await s.audit.record({ type: 'staff-disabled', detail: { staffId: args[0]! } });
+      io.out(`Staff account ${args[0]} is disabled.`);
+      return 0;
+    },
+  },
+
   'accounts:import': {
     usage: 'accounts:import FILE',
     summary: 'Import patients and accounts from a JSON file (all-or-nothing; passwords and answers are hashed).',
@@ -579,6 +617,7 @@ export async function buildAdminServices(
   return {
     ...services,
     misses: new RedisMissLog(redis, new Keys(config.keyPrefix), config.logUnanswered),
+    staff: new StaffDirectory({ redis, keys: new Keys(config.keyPrefix), serverSecret: config.serverSecret }),
     // The mailer validates the template name and data itself; the worker in the bot host delivers.
     sendMail: (msg) => services.mailer.send(msg as MailMessage),
     close: async () => {

@@ -42,6 +42,23 @@ export const AUDIT_TYPES = [
   'staff-notice-held',
   'security-status-viewed',
   'mail-gave-up',
+  // Live handoff and the staff console (issue 10); detail carries handoffId and staffId.
+  'handoff-queued',
+  'handoff-claimed',
+  'handoff-claim-refused',
+  'handoff-message-sent',
+  'handoff-returned',
+  'handoff-cancelled',
+  'handoff-timed-out',
+  'handoff-emergency',
+  'callback-requested',
+  'callback-resolved',
+  'staff-signed-in',
+  'staff-sign-in-failed',
+  'staff-signed-out',
+  'staff-added',
+  'staff-disabled',
+  'staff-viewed',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];

@@ -3,6 +3,7 @@
  * saying whether it is open right now. It needs only the practice's details (from loadConfig), no Redis.
  */
 import { ContactPracticeDialog } from '../../dialogs/contactPracticeDialog';
+import { HANDOFF_DIALOG } from '../../dialogs/handoffDialog';
 import { FLOWS } from '../../dialogs/registry';
 import { loadConfig } from '../../services/config';
 import { DialogDriver } from '../helpers/dialogs';
@@ -37,9 +38,9 @@ describe('ContactPracticeDialog', () => {
     expect(c.result).toEqual({});
   });
 
-  it('performs both contact-practice and handoff in the registry', () => {
+  it('performs contact-practice in the registry; handoff has its own dialog (live handoff, test/handoff/)', () => {
     const id = new ContactPracticeDialog(practice('Mon-Sun 00:00-23:59')).id;
     expect(FLOWS['contact-practice'].dialogId).toBe(id);
-    expect(FLOWS.handoff.dialogId).toBe(id);
+    expect(FLOWS.handoff.dialogId).toBe(HANDOFF_DIALOG);
   });
 });
