@@ -36,8 +36,8 @@ export interface Practice {
   admin(argv: string[]): Promise<{ code: number; lines: string[] }>;
   /** Starts a flow the way a patient does: ask, see the Yes/No offer, accept it. Returns the first question. */
   startFlow(c: Conversation, question: string): Promise<string>;
-  /** Resolves once every queued mail has been delivered (or given up). */
-  mailSettled(): Promise<void>;
+  /** Resolves once every queued mail has been delivered (or given up); rejects after `timeoutMs` (default 10 s). */
+  mailSettled(timeoutMs?: number): Promise<void>;
 }
 
 export async function startPractice(name: string, env: Record<string, string> = {}): Promise<Practice> {
@@ -101,7 +101,7 @@ export async function startPractice(name: string, env: Record<string, string> = 
       if (buttonsOf(offer).join('|') !== 'Yes|No') throw new Error(`expected a Yes/No offer for "${question}", got: ${textOf(offer)}`);
       return textOf(await c.say('yes'));
     },
-    mailSettled: () => host.app.services.mailer.whenIdle(),
+    mailSettled: (timeoutMs) => host.app.services.mailer.whenIdle(timeoutMs),
   };
   return practice;
 }
