@@ -6,13 +6,13 @@
  * (`useChannelRendering` hooks it into a turn):
  * - Web Chat and other rich channels: unchanged (suggested actions);
  * - Teams: a hero card with at most 3 buttons, the rest named in the text;
- * - SMS: plain text with "Reply 1 for …" (or "Reply YES or NO"), GSM-7 characters only (bot/gsm7.ts), split at 1,600 characters.
+ * - SMS: plain text with "Reply 1 for …" (or "Reply YES or NO"), GSM-7 characters only (bot/gsm7.ts), split at 459 characters (3 segments).
  */
 import { ActionTypes, CardFactory, type Activity, type CardAction, type TurnContext } from 'botbuilder';
 import { toGsm7 } from './gsm7';
 
-/** SMS carriers concatenate at most ~10 segments; Twilio refuses bodies over 1,600 characters. */
-export const SMS_MAX_LENGTH = 1600;
+/** One SMS reply fits a phone: at most 3 concatenated GSM-7 segments (3 × 153 characters). */
+export const SMS_MAX_LENGTH = 459;
 /** Teams hero cards show at most 3 buttons comfortably. */
 export const TEAMS_MAX_ACTIONS = 3;
 

@@ -34,6 +34,7 @@ import {
   NOT_UNDERSTOOD_AGAIN,
   topTaskChoices,
   UNCOVERED,
+  SMS_MORE_HINT,
   UNCOVERED_OFFER,
   WELCOME,
   type PracticeInfo,
@@ -49,6 +50,8 @@ const ROUTE = 'mainRoute';
 const EMAIL_NOT_RECEIVED = 'email-not-received';
 /** Entries a "the reset/username email never came" message matches by its subject; the missing email is the point. */
 const MAILED_ENTRIES = new Set(['reset-password', 'recover-username']);
+/** "MORE", "more info", "details": the full answer after an SMS short form. */
+const MORE = /^(more|more info|more information|more details|details|tell me more)[.!]?$/i;
 /** "I have no email": a missing mailbox, not a missing message. */
 const NO_MAILBOX = /\b(no|don'?t have an?|do not have an?|without an?)\s+(e-?mail|email address)\b/i;
 const FLOW = FLOW_RUNNER;
@@ -61,6 +64,8 @@ interface FlowOptions {
 /** Per-conversation facts the router keeps between turns (no PHI). */
 export interface SessionState {
   misses: number;
+  /** On SMS, the entry whose short form was sent last: "MORE" sends its full answer. */
+  more?: string;
 }
 
 export interface MainDialogDeps {
@@ -118,6 +123,14 @@ export class MainDialog extends ComponentDialog {
     if (options.entryId) return this.answerEntry(step, options.entryId, options.act === true);
 
     const text = step.context.activity.text ?? '';
+    const session = await this.deps.session.get(step.context, { misses: 0 });
+    const moreOf = session.more ? this.deps.faq.entry(session.more) : undefined;
+    delete session.more;
+    if (moreOf && MORE.test(text.trim())) {
+      // The renderer splits it into SMS-sized parts (bot/render.ts).
+      await say(step.context, moreOf.answer);
+      return step.endDialog();
+    }
     const direct = shortcut(text);
     if (direct?.kind === 'flow') return this.startFlow(step, direct.flow, 'options' in direct ? direct.options : undefined);
     if (direct?.kind === 'closing') {
@@ -199,9 +212,8 @@ export class MainDialog extends ComponentDialog {
     if (entry.kind === 'intent') {
       switch (entry.id) {
         case 'greeting':
-          return this.offerMenu(step, this.entryAnswer('greeting'));
         case 'help':
-          return this.offerMenu(step, this.entryAnswer('help'));
+          return this.offerMenu(step, await this.answerText(step, entry));
         case 'cancel':
           await say(step.context, 'OK. There is nothing in progress. What can I help you with?');
           return step.endDialog();
@@ -218,8 +230,9 @@ export class MainDialog extends ComponentDialog {
     const action = isFlowName(entry.action) ? entry.action : undefined;
     if (act && action) return this.startFlow(step, action, { start: entry.id });
 
+    const answer = await this.answerText(step, entry);
     if (action) {
-      await say(step.context, entry.answer);
+      await say(step.context, answer);
       const prompt = entry.actionPrompt ?? 'Would you like me to help you with that now?';
       const choices: RoutedChoice[] = YES_NO.map((c) => ({ ...c, yesNo: c.value === 'Yes' ? 'yes' : 'no' }));
       return this.offer(step, { kind: 'action', action, entryId: entry.id, choices }, prompt);
@@ -229,9 +242,17 @@ export class MainDialog extends ComponentDialog {
       .map((f) => this.deps.faq.entry(f))
       .filter((e): e is KbEntry => Boolean(e))
       .map((e): RoutedChoice => ({ label: e.title, value: e.title, entryId: e.id }));
-    if (followUps.length) return this.offer(step, { kind: 'choices', choices: followUps }, entry.answer);
-    await say(step.context, entry.answer);
+    if (followUps.length) return this.offer(step, { kind: 'choices', choices: followUps }, answer);
+    await say(step.context, answer);
     return step.endDialog();
+  }
+
+  /** The entry's answer; on SMS its short form (if it has one) and "Reply MORE for details", remembering the entry. */
+  private async answerText(step: WaterfallStepContext, entry: KbEntry): Promise<string> {
+    if (step.context.activity.channelId !== 'sms' || !entry.sms) return entry.answer;
+    const session = await this.deps.session.get(step.context, { misses: 0 });
+    session.more = entry.id;
+    return `${entry.sms}\n${SMS_MORE_HINT}`;
   }
 
   private async startFlow(step: WaterfallStepContext, flow: FlowName, options?: Record<string, string>): Promise<DialogTurnResult> {
@@ -281,10 +302,6 @@ export class MainDialog extends ComponentDialog {
   private async offer(step: WaterfallStepContext, pending: Pending, text: string): Promise<DialogTurnResult> {
     (step.values as { pending?: Pending }).pending = pending;
     return ask(step, { text, choices: pending.choices });
-  }
-
-  private entryAnswer(id: string): string {
-    return this.deps.faq.entry(id)?.answer ?? contactPracticeText(this.deps.practice);
   }
 
   private async getMisses(step: WaterfallStepContext): Promise<number> {

@@ -45,6 +45,8 @@ export const REQUIRED_IDS = [
 ] as const;
 
 const MAX_ANSWER_CHARS = 900;
+/** An SMS form fits 3 SMS segments (459 GSM-7 characters) with "Reply MORE for details." after it. */
+export const MAX_SMS_CHARS = 400;
 
 const EntrySchema = z
   .object({
@@ -54,6 +56,7 @@ const EntrySchema = z
     questions: z.array(z.string().trim().min(2, 'must not be empty'), { message: 'must be a list of strings' }).min(2, 'must have at least 2 items'),
     keywords: z.array(z.string().trim().min(1, 'must not be empty'), { message: 'must be a list of strings' }).min(1, 'must have at least 1 item'),
     answer: z.string().trim().min(1, 'must not be empty').max(MAX_ANSWER_CHARS, `must be at most ${MAX_ANSWER_CHARS} characters`),
+    sms: z.string().trim().min(1, 'must not be empty').max(MAX_SMS_CHARS, `must be at most ${MAX_SMS_CHARS} characters (an SMS form fits 3 segments)`).optional(),
     followUps: z.array(z.string(), { message: 'must be a list of entry ids' }).optional(),
     action: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a flow name such as "reset-password"').optional(),
     actionPrompt: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
@@ -95,6 +98,8 @@ export interface KbEntry {
   keywords: string[];
   /** Plain text, placeholders already filled; may contain "\n". */
   answer: string;
+  /** A short form of a long answer for SMS (<= 400 characters, placeholders filled); "Reply MORE" sends `answer`. */
+  sms?: string;
   /** Ids of related entries to offer next (always present, possibly empty). */
   followUps: string[];
   /** A flow the answer offers to perform (a name from the flow registry, checked at load). */
@@ -175,6 +180,7 @@ function parseEntry(raw: unknown, index: number, source: string, options: KbLoad
     questions: e.questions,
     keywords: e.keywords,
     answer: filled(e.answer, options, `${label}: answer`),
+    ...(e.sms ? { sms: filled(e.sms, options, `${label}: sms`) } : {}),
     followUps: e.followUps ?? [],
     ...(e.action ? { action: e.action } : {}),
     ...(e.actionPrompt ? { actionPrompt: filled(e.actionPrompt, options, `${label}: actionPrompt`) } : {}),

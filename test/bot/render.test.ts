@@ -44,14 +44,14 @@ describe('channel rendering', () => {
     expect(yn.text).toBe('Shall I?\n\nReply YES or NO');
   });
 
-  it('splits long SMS into parts of at most 1,600 characters without losing words', () => {
-    const paragraph = 'word '.repeat(250).trim();
+  it('splits long SMS into parts of at most 459 characters (3 segments) without losing words', () => {
+    const paragraph = 'word '.repeat(80).trim();
     const text = [paragraph, paragraph, paragraph].join('\n\n');
     const parts = renderReply('sms', { text }).map((p) => p.text ?? '');
-    expect(parts).toHaveLength(3); // one 1,249-character paragraph per part
+    expect(parts).toHaveLength(3); // one 399-character paragraph per part
     for (const p of parts) expect(p.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
-    expect(parts.join(' ').split(/\s+/).length).toBe(750);
-    expect(splitText('x'.repeat(4000))).toHaveLength(3);
+    expect(parts.join(' ').split(/\s+/).length).toBe(240);
+    expect(splitText('x'.repeat(4000))).toHaveLength(9);
   });
 
   it('accepts a number, the words, a button value or a synonym as the answer', () => {
