@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { AuditEvent, AuditLog } from '../audit';
 import { createAccountServices } from '../accountServices';
 import { ConfigError, loadConfig, readEnvFile, type Config } from '../config';
-import { ImportError, type PortalDirectory } from '../directory';
+import { ImportError, type AccountMatch, type PortalDirectory } from '../directory';
 import { foldLoose } from '../text/fold';
 import { createLogger } from '../logger';
 import type { MailMessage } from '../mail';
@@ -77,6 +77,13 @@ interface Command {
 
 const nonEmpty = (what: string) => z.string().trim().min(1, `${what} is required`);
 const patientId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'PATIENT_ID must be 1-64 letters, digits, "_", "." or "-"');
+
+/** The account a USERNAME argument names, or null after saying there is none (the command then exits 1). */
+async function findAccount(s: AdminServices, io: AdminIO, username: string): Promise<AccountMatch | null> {
+  const match = await s.directory.findByUsername(username);
+  if (!match) io.err('No account with that username.');
+  return match;
+}
 
 const COMMANDS: Record<string, Command> = {
   'staff:add': {
@@ -174,11 +181,8 @@ const COMMANDS: Record<string, Command> = {
     flags: {},
     schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({}) }),
     async run({ args }, s, io) {
-      const match = await s.directory.findByUsername(args[0]!);
-      if (!match) {
-        io.err('No account with that username.');
-        return 1;
-      }
+      const match = await findAccount(s, io, args[0]!);
+      if (!match) return 1;
       const token = await s.tokens.issuePracticeResetToken(match.account.username);
       await s.audit.record({
         type: 'practice-token-issued',
@@ -198,11 +202,8 @@ const COMMANDS: Record<string, Command> = {
     flags: {},
     schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({}) }),
     async run({ args }, s, io) {
-      const match = await s.directory.findByUsername(args[0]!);
-      if (!match) {
-        io.err('No account with that username.');
-        return 1;
-      }
+      const match = await findAccount(s, io, args[0]!);
+      if (!match) return 1;
       const wasLocked = await s.securityLock.isLocked(match.account.username);
       await s.securityLock.unlock(match.account.username);
       await s.audit.record({
@@ -227,11 +228,8 @@ const COMMANDS: Record<string, Command> = {
     flags: { json: 'boolean' },
     schema: z.object({ args: z.tuple([nonEmpty('USERNAME')]), flags: z.object({ json: z.boolean().optional() }) }),
     async run({ args, flags }, s, io) {
-      const match = await s.directory.findByUsername(args[0]!);
-      if (!match) {
-        io.err('No account with that username.');
-        return 1;
-      }
+      const match = await findAccount(s, io, args[0]!);
+      if (!match) return 1;
       const accountRef = s.audit.accountRef(match.account.username);
       const status = await s.securityLock.status(match.account.username);
       // The newest lock event of this account: the conversation (and channel user) whose third wrong answer set it.
