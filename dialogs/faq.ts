@@ -5,6 +5,7 @@
  */
 import { createMatcher, type Decision } from '../knowledge/matcher';
 import { DEFAULT_KB_FILE, loadKnowledgeBase, type KbEntry, type KnowledgeBase } from '../knowledge/schema';
+import { sha256 } from '../services/crypto';
 import { fillTemplate } from '../services/text/template';
 import { FLOW_NAMES } from './flow';
 import type { PracticeInfo } from './messages';
@@ -27,18 +28,34 @@ export function loadPracticeKnowledgeBase(practice: PracticeInfo, requestRespons
   return loadKnowledgeBase(file, { fill: (text) => fillTemplate(text, values, { strict: true }), actions: FLOW_NAMES });
 }
 
+/** How many recent decisions the FAQ service remembers (a few hundred turns in flight or just finished). */
+export const FAQ_DECISION_CACHE_SIZE = 500;
+
 /**
  * The KB behind the dialogs. A turn asks about the same text more than once (emergency check, routing,
- * "is this a new question?"), so the last decision is remembered: decide() is pure for a given text.
+ * "is this a new question?"), and turns of different conversations interleave, so recent decisions are kept
+ * in a small LRU: decide() is pure for a given text. The cache is keyed by the sha256 of the text, never the
+ * text itself (a message may hold a name or an email), and holds at most `cacheSize` decisions.
  */
-export function createFaqService(kb: KnowledgeBase): FaqService {
+export function createFaqService(kb: KnowledgeBase, cacheSize = FAQ_DECISION_CACHE_SIZE): FaqService & { readonly cacheSize: () => number } {
   const matcher = createMatcher(kb);
-  let last: { text: string; decision: Decision } | undefined;
+  // A Map iterates in insertion order: re-inserting on a hit makes its first key the least recently used.
+  const recent = new Map<string, Decision>();
+  const limit = Math.max(1, Math.floor(cacheSize));
   return {
     decide: (text) => {
-      if (last?.text !== text) last = { text, decision: matcher.decide(text) };
-      return last.decision;
+      const key = sha256(text);
+      let decision = recent.get(key);
+      if (decision) {
+        recent.delete(key);
+      } else {
+        decision = matcher.decide(text);
+        if (recent.size >= limit) recent.delete(recent.keys().next().value as string);
+      }
+      recent.set(key, decision);
+      return decision;
     },
     entry: (id) => kb.byId.get(id),
+    cacheSize: () => recent.size,
   };
 }
