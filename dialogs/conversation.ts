@@ -98,7 +98,9 @@ export class Conversation {
         if (side === 'handoff') {
           await say(context, `${contactPracticeText(this.deps.practice)}\n\nI've kept what you told me so far, so if you'd rather carry on here, we can continue with ${label}.`);
         } else {
-          await say(context, this.deps.faq.entry(side)?.answer ?? '');
+          // On SMS the short form, so the answer and the question asked again fit the patient's phone.
+          const entry = this.deps.faq.entry(side);
+          await say(context, (context.activity.channelId === 'sms' ? entry?.sms : undefined) ?? entry?.answer ?? '');
           await say(context, `Now, back to ${label} (or type "cancel" to stop):`);
         }
         this.deps.logger.info({ interrupt: 'side-question', intent: side, flow }, 'answered a side question');
