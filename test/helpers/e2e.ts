@@ -40,7 +40,7 @@ export interface Practice {
   mailSettled(timeoutMs?: number): Promise<void>;
 }
 
-export async function startPractice(name: string, env: Record<string, string> = {}): Promise<Practice> {
+export async function startPractice(name: string, env: Record<string, string> = {}, hostOptions: { mailWorker?: boolean } = {}): Promise<Practice> {
   let smtp = await startTestSmtp();
   const host = await startHost(
     name,
@@ -58,7 +58,7 @@ export async function startPractice(name: string, env: Record<string, string> = 
       RATE_LIMIT_IP_PER_MINUTE: '1000',
       ...env,
     },
-    { mailer: { retry: { attempts: 20, baseDelayMs: 200, maxDelayMs: 1000 } } },
+    { mailer: { retry: { attempts: 20, baseDelayMs: 200, maxDelayMs: 1000 } }, ...hostOptions },
   );
   await host.app.services.directory.importPatients(DEMO);
 
