@@ -243,7 +243,7 @@ export class StaffConsole implements RouteModule {
     const push = (event: HandoffEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     const beat = setInterval(() => {
       res.write(': ping\n\n');
-      this.deps.desk.queue.heartbeat(s.staffId).catch(() => undefined);
+      this.deps.desk.queue.heartbeat(s.staffId).catch((err: Error) => this.deps.logger.warn({ err: { message: err.message } }, 'staff presence heartbeat failed'));
     }, Math.max(1000, (this.deps.config.handoff.presenceSeconds * 1000) / 3));
     const end = () => {
       clearInterval(beat);
