@@ -21,7 +21,7 @@ import { createRedis, Keys } from '../redis';
 import { parseRequestId, type PracticeRequest, type RequestQueue } from '../requests';
 import type { TokenService } from '../tokens';
 import type { SecurityQuestionLock } from '../limits';
-import { PRACTICE_TOKEN_DAYS } from '../recovery';
+import { PRACTICE_TOKEN_DAYS, type Recovery } from '../recovery';
 import { MISS_RETENTION_DAYS, RedisMissLog, type MissLog } from '../insights/misses';
 import { STAFF_ROLES, StaffDirectory, type StaffRole } from '../staff';
 
@@ -39,6 +39,8 @@ export interface AdminServices {
   /** Staff console accounts (`staff:add`, `staff:disable`). */
   staff?: StaffDirectory;
   sendMail: SendMail;
+  /** The use cases (`enrollment:invite`). */
+  recovery?: Pick<Recovery, 'inviteToEnroll'>;
   /** Releases connections; called once the command is done. */
   close?: () => Promise<void>;
 }
@@ -284,6 +286,34 @@ const COMMANDS: Record<string, Command> = {
       io.out(`Enrollment token for patient ${patient.id} (any earlier token no longer works):`);
       io.out(token);
       return 0;
+    },
+  },
+
+  'enrollment:invite': {
+    usage: 'enrollment:invite PATIENT_ID',
+    summary: "Email the patient's notification address a one-time link (7 days) to the create-account page (revokes an earlier link).",
+    flags: {},
+    schema: z.object({ args: z.tuple([patientId]), flags: z.object({}) }),
+    async run({ args }, s, io) {
+      if (!s.recovery) {
+        io.err('enrollment:invite needs the recovery use cases (not available here).');
+        return 2;
+      }
+      const outcome = await s.recovery.inviteToEnroll(args[0]!);
+      switch (outcome.kind) {
+        case 'sent':
+          io.out(`Invitation emailed to patient ${args[0]}'s notification email on file (link valid ${outcome.days} days, works once).`);
+          return 0;
+        case 'has-account':
+          io.err(`Patient ${args[0]} already has a portal account.`);
+          return 1;
+        case 'no-email':
+          io.err(`Patient ${args[0]} has no notification email on file: issue an enrollment token instead (enrollment:issue).`);
+          return 1;
+        default:
+          io.err(`No patient with id ${args[0]}.`);
+          return 1;
+      }
     },
   },
 

@@ -29,6 +29,7 @@ import {
   type Account,
   type AccountMatch,
   type AccountStatus,
+  type NewAccount,
   type Patient,
   type PortalDirectory,
   type SecurityQuestions,
@@ -61,6 +62,15 @@ export function accountKeyId(secret: string, username: string): string {
 
 /** Deletes the lock only if we still hold it. */
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** Writes the account hash only if no account has this key yet (ARGV: field, value, …). */
+const HSET_IF_ABSENT = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
+for i = 1, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+/** Deletes KEYS[1] if it holds ARGV[1]. */
+const DELETE_IF_VALUE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
 
 /** Sets fields only on an existing hash, so a concurrent delete is not undone by a late write. */
 const HSET_IF_EXISTS = `if redis.call('exists', KEYS[1]) == 0 then return 0 end
@@ -289,6 +299,58 @@ export class RedisPortalDirectory implements PortalDirectory {
     const hash = username.trim() ? await this.redis.hget(this.accountKey(username), index === 0 ? 'a0' : 'a1') : null;
     if (!hash) return verifyAgainstDummy(normalised);
     return verifySecret(hash, normalised);
+  }
+
+  async createAccount(input: NewAccount): Promise<'created' | 'username-taken' | 'has-account' | 'no-patient'> {
+    const patient = await this.getPatient(input.patientId);
+    if (!patient) return 'no-patient';
+    if (await this.redis.hget(this.patientKey(patient.id), 'account')) return 'has-account';
+    const policy = checkPasswordPolicy(input.password, { username: input.username, lastName: patient.lastName });
+    if (!policy.ok) throw new PasswordPolicyError(failedPasswordRules(policy));
+    const [passwordHash, a0, a1] = await Promise.all([
+      hashSecret(normalisePassword(input.password)),
+      hashSecret(foldLoose(input.securityQuestions[0].answer)),
+      hashSecret(foldLoose(input.securityQuestions[1].answer)),
+    ]);
+    const now = new Date().toISOString();
+    const fields = {
+      username: input.username,
+      patientId: patient.id,
+      passwordHash,
+      q0: input.securityQuestions[0].question,
+      a0,
+      q1: input.securityQuestions[1].question,
+      a1,
+      status: 'active',
+      createdAt: now,
+      passwordChangedAt: now,
+    };
+    const accountKey = this.accountKey(input.username);
+    // Two steps on two hash slots (Cluster-safe): claim the username, then the patient; undo the first if the second lost a race.
+    if (Number(await this.redis.eval(HSET_IF_ABSENT, 1, accountKey, ...Object.entries(fields).flat())) !== 1) return 'username-taken';
+    if (Number(await this.redis.hsetnx(this.patientKey(patient.id), 'account', normaliseIdentifier(input.username))) !== 1) {
+      await this.redis.del(accountKey);
+      return 'has-account';
+    }
+    this.logger?.info({ patientId: patient.id }, 'account created');
+    return 'created';
+  }
+
+  async setVerifiedEmail(username: string, email: string): Promise<'set' | 'taken' | 'no-account'> {
+    const match = await this.findByUsername(username);
+    if (!match) return 'no-account';
+    const user = normaliseIdentifier(match.account.username);
+    const key = this.emailKey(email);
+    const claimed = await this.redis.set(key, user, 'NX');
+    if (claimed !== 'OK' && (await this.redis.get(key)) !== user) {
+      // A stale index entry (its account no longer carries the address) may be taken over.
+      if (await this.findByVerifiedEmail(email)) return 'taken';
+      await this.redis.set(key, user);
+    }
+    const previous = match.account.verifiedEmail;
+    if (previous && normaliseIdentifier(previous) !== normaliseIdentifier(email)) await this.redis.eval(DELETE_IF_VALUE, 1, this.emailKey(previous), user);
+    await this.redis.eval(HSET_IF_EXISTS, 1, this.accountKey(user), 'verifiedEmail', email.trim(), 'emailVerifiedAt', new Date().toISOString());
+    return 'set';
   }
 
   async setStatus(username: string, status: AccountStatus): Promise<boolean> {

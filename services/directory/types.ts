@@ -36,6 +36,14 @@ export interface AccountMatch {
   account: Account;
 }
 
+/** A new account, as the create-account page submits it. */
+export interface NewAccount {
+  patientId: string;
+  username: string;
+  password: string;
+  securityQuestions: [{ question: string; answer: string }, { question: string; answer: string }];
+}
+
 /** The two security questions of an account, in order. */
 export type SecurityQuestions = [string, string];
 
@@ -70,6 +78,14 @@ export interface PortalDirectory {
   getSecurityQuestions(username: string): Promise<SecurityQuestions | null>;
   /** Compares the normalised answer (trimmed, case- and space-insensitive) in constant time. */
   verifySecurityAnswer(username: string, index: 0 | 1, answer: string): Promise<boolean>;
+  /**
+   * Creates the patient's portal account (argon2id password and answer hashes, status active). The caller
+   * checked the username rule, password policy and questions; the directory guarantees uniqueness.
+   * `username-taken`: another account has it (case-insensitively); `has-account`: the patient already has one.
+   */
+  createAccount(input: NewAccount): Promise<'created' | 'username-taken' | 'has-account' | 'no-patient'>;
+  /** Makes `email` the account's verified email; `taken` when another account already has it verified. */
+  setVerifiedEmail(username: string, email: string): Promise<'set' | 'taken' | 'no-account'>;
   /** Returns false when there is no such account. */
   setStatus(username: string, status: AccountStatus): Promise<boolean>;
 }

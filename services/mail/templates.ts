@@ -32,6 +32,8 @@ export const TEMPLATE_NAMES = [
   'request-received',
   'practice-request-summary',
   'mail-failed',
+  'enroll-invitation',
+  'verify-email',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -14,13 +14,36 @@ import { checkResetLink, completePasswordReset, type PasswordResetOutcome, type 
 import { filePracticeRequest, practiceRequestStatus, type FileRequestOutcome } from './practiceRequest';
 import type { NewPracticeRequest, RequestStatus } from '../requests';
 import { currentTurnScope } from './turnScope';
+import {
+  checkEnrollLink,
+  checkUsername,
+  createAccount,
+  inviteToEnroll,
+  redeemEnrollmentToken,
+  verifyEmail,
+  type CreateAccountInput,
+  type CreateAccountOutcome,
+  type EnrollLinkProblem,
+  type EnrollmentTokenOutcome,
+  type InviteOutcome,
+  type UsernameCheck,
+  type VerifyEmailOutcome,
+} from './enrollment';
 
 export * from './deps';
 export { TurnAbandonedError, TurnScope, currentTurnScope, runInTurnScope } from './turnScope';
 export * from './links';
 export { accountLimitKey, withinLimits } from './guards';
 export { decoyQuestions } from './securityQuestions';
+export { ENROLL_INVITE_DAYS, ENROLL_LINK_MINUTES, ENROLL_QUESTIONS, VERIFY_EMAIL_HOURS, enrollUrl, verifyEmailUrl, type CreateAccountProblems } from './enrollment';
 export type {
+  CreateAccountInput,
+  CreateAccountOutcome,
+  EnrollLinkProblem,
+  EnrollmentTokenOutcome,
+  InviteOutcome,
+  UsernameCheck,
+  VerifyEmailOutcome,
   AnswerInput,
   AnswerVerdict,
   ChatResetLink,
@@ -45,6 +68,14 @@ export interface Recovery {
   completePasswordReset(input: { token: string; password: string; confirm: string }): Promise<PasswordResetOutcome>;
   filePracticeRequest(input: Omit<NewPracticeRequest, 'conversationRef'>, caller: Caller): Promise<FileRequestOutcome>;
   practiceRequestStatus(requestId: string, caller: Caller): Promise<RequestStatus | null | 'limited'>;
+  /** Enrollment token + last name + date of birth (`YYYY-MM-DD`) → a one-time create-account link, or one uniform failure. */
+  redeemEnrollmentToken(input: { token: string; lastName: string; dateOfBirth: string }, caller: Caller): Promise<EnrollmentTokenOutcome>;
+  checkEnrollLink(token: string): Promise<{ ok: true } | { ok: false; problem: EnrollLinkProblem }>;
+  /** The create-account page's live "available?" check (limited per client IP). */
+  checkUsername(username: string, caller: Caller): Promise<UsernameCheck>;
+  createAccount(input: CreateAccountInput): Promise<CreateAccountOutcome>;
+  verifyEmail(token: string): Promise<VerifyEmailOutcome>;
+  inviteToEnroll(patientId: string): Promise<InviteOutcome>;
 }
 
 export interface RecoveryOptions {
@@ -98,5 +129,11 @@ export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions
     completePasswordReset: (input) => completePasswordReset(deps, input),
     filePracticeRequest: (input, caller) => filePracticeRequest(deps, input, caller),
     practiceRequestStatus: (requestId, caller) => practiceRequestStatus(deps, requestId, caller),
+    redeemEnrollmentToken: (input, caller) => floor(() => redeemEnrollmentToken(deps, input, caller)),
+    checkEnrollLink: (token) => checkEnrollLink(deps, token),
+    checkUsername: (username, caller) => floor(() => checkUsername(deps, username, caller)),
+    createAccount: (input) => createAccount(deps, input),
+    verifyEmail: (token) => verifyEmail(deps, token),
+    inviteToEnroll: (patientId) => inviteToEnroll(deps, patientId),
   };
 }

@@ -12,7 +12,9 @@
  *   past expiry as a tombstone so the reset page can tell "expired" or "already used" from "unknown";
  * - `pb:{acct:<acct>}:reset` → digest of the account's one live reset link (newer overwrites older);
  * - `pb:{acct:<acct>}:ptoken` hash — the account's one practice reset token (digest + expiry);
- * - `pb:{pat:<id>}:enroll` → digest of the patient's one live enrollment token.
+ * - `pb:{pat:<id>}:enroll` → digest of the patient's one live enrollment token;
+ * - `pb:{pat:<id>}:enrolllink` → digest of the patient's one live create-account link (`kind=enroll-link`);
+ * - `pb:{acct:<acct>}:everify` → digest of the account's one live email-verification link (`kind=email-verify`).
  *
  * The service records no audit events itself: callers know the context (conversation, request) and audit.
  */
@@ -53,6 +55,21 @@ export interface TokenService {
   issueEnrollmentToken(patientId: string, opts?: { ttlSeconds?: number }): Promise<string>;
   /** The patient a live enrollment token belongs to. */
   checkEnrollmentToken(token: string): Promise<{ patientId: string } | null>;
+  /** Revokes the patient's live enrollment token (once the account exists). */
+  revokeEnrollmentToken(patientId: string): Promise<void>;
+  /**
+   * A one-time create-account link token (256-bit, base64url) for a patient (`kind=enroll-link`); revokes the
+   * patient's earlier link. Used from chat (15 minutes) and for emailed invitations (7 days).
+   */
+  issueEnrollLink(patientId: string, opts: { ttlSeconds: number }): Promise<{ token: string }>;
+  /** Whether a create-account link works (`valid`) and the patient it is for. Does not consume it. */
+  inspectEnrollLink(token: string): Promise<{ state: ResetLinkState; patientId?: string }>;
+  /** Consumes a create-account link atomically; null when it was not live (or superseded). */
+  consumeEnrollLink(token: string): Promise<{ patientId: string } | null>;
+  /** A one-time email-verification token for an account and address (`kind=email-verify`); revokes the account's earlier one. */
+  issueEmailVerification(username: string, email: string, opts: { ttlSeconds: number }): Promise<{ token: string }>;
+  /** Consumes an email-verification token atomically: the account and address it verifies, once. */
+  consumeEmailVerification(token: string): Promise<{ username: string; email: string } | null>;
 }
 
 /** No 0/O, 1/I/L or U: easy to read aloud, type from paper, and hard to misread. */
@@ -137,9 +154,29 @@ export class RedisTokenService implements TokenService {
   private enrollPointerKey(patientId: string): string {
     return this.keys.tagged('pat', patientId, 'enroll');
   }
+  private enrollLinkPointerKey(patientId: string): string {
+    return this.keys.tagged('pat', patientId, 'enrolllink');
+  }
+  private emailVerifyPointerKey(username: string): string {
+    return this.keys.tagged('acct', accountKeyId(this.secret, username), 'everify');
+  }
+
+  /** Takes a live one-time token of `kind` whose subject still points at it; the subject, or null. */
+  private async take(kind: string, token: string, pointerKey: (subject: string) => string): Promise<{ subject: string; digest: string } | null> {
+    if (!token || token.length > 200) return null;
+    const digest = this.digest(token);
+    const [outcome, subject] = (await this.redis.eval(TAKE_TOKEN, 1, this.tokenKey(digest), kind, String(this.now()), 'used')) as [string, string?];
+    if (outcome !== 'taken' || !subject) return null;
+    const wasCurrent = Number(await this.redis.eval(DELETE_IF_EQUAL, 1, pointerKey(subject), digest)) === 1;
+    if (!wasCurrent) {
+      await this.redis.hset(this.tokenKey(digest), 'state', 'revoked');
+      return null;
+    }
+    return { subject, digest };
+  }
 
   /** Writes a token record, then points the subject at it; the previous live token is revoked. */
-  private async issue(kind: 'reset' | 'enroll', subject: string, pointerKey: string, ttlSeconds: number, extra: Record<string, string>, token: string) {
+  private async issue(kind: 'reset' | 'enroll' | 'enroll-link' | 'email-verify', subject: string, pointerKey: string, ttlSeconds: number, extra: Record<string, string>, token: string) {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError('ttlSeconds must be a positive integer');
     const digest = this.digest(token);
     const key = this.tokenKey(digest);
@@ -237,5 +274,51 @@ export class RedisTokenService implements TokenService {
     const pointer = await this.redis.get(this.enrollPointerKey(rec.subject));
     if (!pointer || !constantTimeEqualHex(pointer, digest)) return null;
     return { patientId: rec.subject };
+  }
+
+  async revokeEnrollmentToken(patientId: string): Promise<void> {
+    const previous = await this.redis.getdel(this.enrollPointerKey(patientId));
+    if (previous) await this.redis.eval(REVOKE_TOKEN, 1, this.tokenKey(previous));
+  }
+
+  async issueEnrollLink(patientId: string, opts: { ttlSeconds: number }): Promise<{ token: string }> {
+    if (!patientId) throw new TypeError('patientId is required');
+    const token = randomToken(32);
+    await this.issue('enroll-link', patientId, this.enrollLinkPointerKey(patientId), opts.ttlSeconds, {}, token);
+    return { token };
+  }
+
+  async inspectEnrollLink(token: string): Promise<{ state: ResetLinkState; patientId?: string }> {
+    if (!token || token.length > 200) return { state: 'unknown' };
+    const digest = this.digest(token);
+    const rec = await this.redis.hgetall(this.tokenKey(digest));
+    if (rec.kind !== 'enroll-link' || !rec.subject) return { state: 'unknown' };
+    const patientId = rec.subject;
+    if (rec.state === 'used') return { state: 'used', patientId };
+    if (rec.state !== 'active') return { state: 'revoked', patientId };
+    if (Number(rec.exp) <= this.now()) return { state: 'expired', patientId };
+    const pointer = await this.redis.get(this.enrollLinkPointerKey(patientId));
+    if (!pointer || !constantTimeEqualHex(pointer, digest)) return { state: 'revoked', patientId };
+    return { state: 'valid', patientId };
+  }
+
+  async consumeEnrollLink(token: string): Promise<{ patientId: string } | null> {
+    const taken = await this.take('enroll-link', token, (id) => this.enrollLinkPointerKey(id));
+    return taken ? { patientId: taken.subject } : null;
+  }
+
+  async issueEmailVerification(username: string, email: string, opts: { ttlSeconds: number }): Promise<{ token: string }> {
+    const user = normaliseIdentifier(username);
+    if (!user || !email) throw new TypeError('username and email are required');
+    const token = randomToken(32);
+    await this.issue('email-verify', user, this.emailVerifyPointerKey(user), opts.ttlSeconds, { email }, token);
+    return { token };
+  }
+
+  async consumeEmailVerification(token: string): Promise<{ username: string; email: string } | null> {
+    const taken = await this.take('email-verify', token, (u) => this.emailVerifyPointerKey(u));
+    if (!taken) return null;
+    const email = await this.redis.hget(this.tokenKey(taken.digest), 'email');
+    return email ? { username: taken.subject, email } : null;
   }
 }
