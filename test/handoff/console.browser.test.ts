@@ -1,0 +1,163 @@
+/**
+ * Live handoff in a real browser (Debian's Chromium via playwright-core, headless, fresh profile), against the
+ * real host, its development Direct Line and real Redis (db 7): a patient on `/chat` asks for a person; a staff
+ * member (added with `admin staff:add`, in-process) signs in on `/staff` in a second page, claims and replies;
+ * the patient sees the reply and answers; the staff page shows it live (server-sent events); staff returns the
+ * conversation to the bot; the patient's next FAQ question is the bot's again. No CSP violations on either page;
+ * screenshots in os.tmpdir() (handoff-patient.png, handoff-staff.png).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { runAdmin, type AdminServices } from '../../services/admin/cli';
+import { startHost, type TestHost } from '../helpers/host';
+import { freePort } from '../helpers/net';
+
+/** The browser globals the page functions use (this project compiles without the DOM lib). */
+type PageWindow = { document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> } };
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BOT_BUBBLES = '.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content';
+const STAFF_PASSWORD = 'a-long-staff-password';
+
+let host: TestHost;
+let browser: Browser;
+let patientContext: BrowserContext;
+let staffContext: BrowserContext;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  const port = await freePort();
+  // startHost keeps PRACTICE_HOURS open every day, all day.
+  host = await startHost('handoff-browser', 7, { PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', PRACTICE_NAME: 'Lakeside Clinic' });
+
+  // The staff account, made the way an operator makes it: `admin staff:add`, password on stdin.
+  const out: string[] = [];
+  const services = { ...host.app.services, staff: host.app.handoff.staff } as unknown as AdminServices;
+  const code = await runAdmin(['staff:add', 'dana.k', '--role', 'agent', '--name', 'Dana'], services, {
+    out: (l) => void out.push(l),
+    err: (l) => void out.push(l),
+    readStdin: async () => `${STAFF_PASSWORD}\n`,
+  });
+  expect({ code, out }).toEqual({ code: 0, out: expect.any(Array) });
+
+  // chromium.launch starts from a fresh, temporary user-data-dir of its own (removed on close).
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // Two contexts: the patient and the staff member share no cookies.
+  patientContext = await browser.newContext({ viewport: { width: 420, height: 800 } });
+  staffContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+}, 60000);
+
+afterAll(async () => {
+  await patientContext?.close();
+  await staffContext?.close();
+  await browser?.close();
+  await host?.stop();
+});
+
+async function botTexts(page: Page): Promise<string[]> {
+  return page.$$eval(BOT_BUBBLES, (els) => els.map((e) => e.textContent ?? ''));
+}
+
+/** Waits for a bot bubble matching `re` among those after the first `from`. */
+async function waitForBot(page: Page, re: RegExp, from = 0): Promise<string> {
+  const handle = await page
+    .waitForFunction(
+      ({ source, flags, from: start, selector }) => {
+        const texts = Array.from((globalThis as unknown as PageWindow).document.querySelectorAll(selector)).map((e) => e.textContent ?? '');
+        return texts.slice(start).find((t) => new RegExp(source, flags).test(t)) ?? null;
+      },
+      { source: re.source, flags: re.flags, from, selector: BOT_BUBBLES },
+      { timeout: 15_000 },
+    )
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message}: no bot message matching ${re} after #${from}; bot said: ${JSON.stringify(await botTexts(page))}`);
+    });
+  return (await handle.jsonValue()) as string;
+}
+
+async function send(page: Page, text: string): Promise<number> {
+  const before = (await botTexts(page)).length;
+  const box = page.locator('[data-id="webchat-sendbox-input"], .webchat__send-box-text-box__input').first();
+  await box.fill(text);
+  await box.press('Enter');
+  return before;
+}
+
+function watchCsp(page: Page, into: string[]): void {
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) into.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => into.push(`${page.url()}: ${e.message}`));
+}
+
+it('patient on /chat ↔ staff on /staff: queue, claim, reply both ways, return to the bot', async () => {
+  const problems: string[] = [];
+  const patient = await patientContext.newPage();
+  const staff = await staffContext.newPage();
+  watchCsp(patient, problems);
+  watchCsp(staff, problems);
+
+  // Staff signs in first (signing in marks them online; with nobody online the patient gets the callback offer).
+  await staff.goto(`${host.url}/staff`);
+  await staff.fill('#username', 'dana.k');
+  await staff.fill('#password', STAFF_PASSWORD);
+  await staff.click('#signin button[type="submit"]');
+  await staff.locator('#console').waitFor({ state: 'visible', timeout: 10_000 });
+  expect(await staff.textContent('#me')).toContain('Dana');
+  await staff.locator('#queue li', { hasText: 'Nobody is waiting' }).waitFor({ timeout: 10_000 });
+
+  // The patient asks for a person and hears their position.
+  await patient.goto(`${host.url}/chat`);
+  await waitForBot(patient, /Lakeside Clinic|portal/i);
+  let from = await send(patient, 'talk to a person');
+  expect(await waitForBot(patient, /number \d+ in the queue/, from)).toMatch(/wait is about \d+ minutes?/);
+
+  // The staff page's queue updates live (SSE `queued`); claim.
+  const claim = staff.locator('#queue li', { hasText: 'directline' }).getByRole('button', { name: 'Claim' });
+  await claim.waitFor({ timeout: 10_000 });
+  await claim.click();
+  await staff.locator('#reply').waitFor({ state: 'visible', timeout: 10_000 });
+  expect(await staff.textContent('#conv-title')).toMatch(/Conversation /);
+  await waitForBot(patient, /talking with Dana/, from);
+
+  // Staff → patient (proactively, over the Direct Line the page polls/streams).
+  from = (await botTexts(patient)).length;
+  await staff.fill('#reply-text', 'Hi, this is Dana. How can I help?');
+  await staff.click('#reply button[type="submit"]');
+  await waitForBot(patient, /Hi, this is Dana\. How can I help\?/, from);
+  expect(await staff.inputValue('#reply-text')).toBe('');
+
+  // Patient → staff: shown live on the staff page; the bot stays silent.
+  const botCount = (await botTexts(patient)).length;
+  await send(patient, 'I cannot see my lab results');
+  await staff.locator('#transcript li.patient', { hasText: 'I cannot see my lab results' }).waitFor({ timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await botTexts(patient)).length).toBe(botCount);
+
+  const staffShot = path.join(os.tmpdir(), 'handoff-staff.png');
+  await staff.screenshot({ path: staffShot, fullPage: true });
+
+  // Return to the bot: the patient is told, and the next FAQ question is answered by the bot.
+  from = (await botTexts(patient)).length;
+  await staff.click('#return');
+  await staff.locator('#reply').waitFor({ state: 'hidden', timeout: 10_000 });
+  expect(await staff.textContent('#conv-title')).toMatch(/returned/) // from the click or the SSE `closed` event, whichever lands last;
+  await waitForBot(patient, /handed you back to the portal assistant/, from);
+  from = await send(patient, 'how do I reset my password');
+  expect(await waitForBot(patient, /password/i, from)).not.toMatch(/queue|Dana/);
+
+  const patientShot = path.join(os.tmpdir(), 'handoff-patient.png');
+  await patient.screenshot({ path: patientShot, fullPage: true });
+  expect(fs.statSync(staffShot).size).toBeGreaterThan(1000);
+  expect(fs.statSync(patientShot).size).toBeGreaterThan(1000);
+  expect(problems).toEqual([]);
+  process.stdout.write(`handoff in the browser: screenshots ${patientShot}, ${staffShot}\n`);
+  await patient.close();
+  await staff.close();
+}, 120000);
