@@ -405,7 +405,12 @@ interface RoundResult {
 
 let checkFlowReplies = false;
 
+let loads = 0;
+
 async function load(server: Server, mix: Mix, seconds: number, connections: number, runId: string): Promise<RoundResult> {
+  // Conversation ids are new for every load: a flow that a previous round stopped halfway must not carry over.
+  loads += 1;
+  const loadId = `${runId}-${loads}`;
   const latencies: number[] = [];
   let peakRss = 0;
   const poll = setInterval(() => {
@@ -421,7 +426,7 @@ async function load(server: Server, mix: Mix, seconds: number, connections: numb
       pipelining: 1,
       duration: seconds,
       timeout: 10,
-      requests: mix.requests(runId),
+      requests: mix.requests(loadId),
     }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
       if (latencies.length < MAX_LATENCY_SAMPLES) latencies.push(ms);
