@@ -22,6 +22,7 @@ export const FLOW_NAMES = [
   'request-status',
   'contact-practice',
   'handoff',
+  'enroll-with-token',
 ] as const;
 export type FlowName = (typeof FLOW_NAMES)[number];
 

@@ -14,6 +14,7 @@ import { PracticeTokenDialog, PRACTICE_TOKEN_DIALOG } from './practiceTokenDialo
 import { PracticeRequestDialog, PRACTICE_REQUEST_DIALOG } from './practiceRequestDialog';
 import { RequestStatusDialog, REQUEST_STATUS_DIALOG } from './requestStatusDialog';
 import { HandoffDialog, HANDOFF_DIALOG } from './handoffDialog';
+import { EnrollDialog, ENROLL_DIALOG } from './enrollDialog';
 
 export interface FlowSpec {
   dialogId: string;
@@ -34,6 +35,7 @@ export const FLOWS: Record<FlowName, FlowSpec> = {
   'contact-practice': { dialogId: CONTACT_PRACTICE_DIALOG, label: 'contacting the practice' },
   // "Talk to a person": the live-handoff queue during office hours with staff online, else contact + callback offer.
   handoff: { dialogId: HANDOFF_DIALOG, label: 'talking to a person' },
+  'enroll-with-token': { dialogId: ENROLL_DIALOG, label: 'your enrollment token' },
 };
 
 /** One instance of every dialog the registry names. */
@@ -47,5 +49,6 @@ export function createFlowDialogs(deps: DialogDeps): Dialog[] {
     new PracticeRequestDialog(deps),
     new RequestStatusDialog(deps),
     new HandoffDialog(deps),
+    new EnrollDialog(deps),
   ];
 }

@@ -11,6 +11,7 @@
  *        anything else                      → the waiting dialog reads it (a flow may hand it back: step 3).
  *   3. Nothing waiting (or the text was handed back), in MainDialog's route step:
  *        a request reference / "status of my request" → request-status flow;
+ *        "I have an enrollment token" / "the office gave me a code to sign up" → enroll-with-token flow;
  *        "I have my (password) reset token"           → reset-by-token flow;
  *        "thanks", "bye"                              → a closing reply;
  *        otherwise the FAQ matcher decides: answer (and offer the entry's action) / "did you mean" / don't know.
@@ -40,6 +41,9 @@ const CLOSING =
 
 /** "I have my password reset token", "got the reset code from the office" — but not "I don't have a token". */
 const HAVE_RESET_TOKEN = /\b(have|got|received|gave me)\b.*\b(reset|password)\b.*\b(token|code)\b/i;
+/** "I have an enrollment token", "I want to sign up and the office gave me a code" — but not "I don't have a token". */
+const HAVE_ENROLL_TOKEN = /\b(have|got|received|gave me|given)\b.*\b(token|code)\b|\b(token|code)\b.*\b(have|got|received|gave me|given)\b/i;
+const ENROLL_WORDS = /\b(enrol+(ment|ing)?|sign(ing)? ?up|signup|register|registration|create (an |my )?account)\b/i;
 const LACKS = /\b(no|not|don'?t|dont|never|need|lost)\b/i;
 
 /** "what's the status of my request", "any update on my request?" */
@@ -121,11 +125,13 @@ export function findRequestId(text: string): string | null {
 export type Shortcut =
   | { kind: 'flow'; flow: 'request-status'; options?: { requestId: string } }
   | { kind: 'flow'; flow: 'reset-by-token' }
+  | { kind: 'flow'; flow: 'enroll-with-token' }
   | { kind: 'closing' };
 
 export function shortcut(text: string): Shortcut | undefined {
   const requestId = findRequestId(text);
   if (requestId || STATUS_QUESTION.test(text)) return { kind: 'flow', flow: 'request-status', ...(requestId ? { options: { requestId } } : {}) };
+  if (HAVE_ENROLL_TOKEN.test(text) && ENROLL_WORDS.test(text) && !/\b(reset|password)\b/i.test(text) && !LACKS.test(text)) return { kind: 'flow', flow: 'enroll-with-token' };
   if (HAVE_RESET_TOKEN.test(text) && !LACKS.test(text)) return { kind: 'flow', flow: 'reset-by-token' };
   if (CLOSING.test(foldTyped(text).replace(/[?!.]/g, '').trim())) return { kind: 'closing' };
   return undefined;
