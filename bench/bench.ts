@@ -241,6 +241,14 @@ interface Server {
 }
 
 const children = new Set<ChildProcess>();
+// Last resort: whatever ends this process (an uncaught error included) takes the servers with it.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
