@@ -20,6 +20,7 @@ import { RedisMissLog } from '../services/insights/misses';
 import { PortalBot } from './portalBot';
 import { createServer, type HealthCheck } from './server';
 import { ResetPage } from './resetPage';
+import { EnrollPage } from './enrollPage';
 import { ChannelRules } from './channels';
 import { WebChatPage } from './webchat';
 import { DevDirectLine } from './directline/devDirectLine';
@@ -174,6 +175,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     // channel traffic arrives from Azure Bot Service's few addresses; it is limited per conversation.
     routes: [
       new ResetPage({ config, recovery: services.recovery, limits: services.limits, logger }),
+      new EnrollPage({ config, recovery: services.recovery, limits: services.limits, logger }),
       new WebChatPage({ config, limits: services.limits, logger }),
       staffConsole,
       // Outside production only (config refuses DEV_DIRECTLINE=true there).
