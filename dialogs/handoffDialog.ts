@@ -12,10 +12,10 @@
  * the queue; while a staff member has the conversation the bot is silent and relays the message; after a
  * time-out the next "yes" takes a callback request.
  */
-import { TurnContext } from 'botbuilder';
+import { EventFactory, TurnContext, type Activity } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Decision } from '../knowledge/matcher';
-import type { HandoffPort, PatientHandoff } from '../services/handoff';
+import { redactTranscriptText, type HandoffPort, type PatientHandoff } from '../services/handoff';
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { conversationRef, type FlowResult } from './flow';
@@ -81,6 +81,7 @@ export class HandoffDialog extends ComponentDialog {
     if (options.offered === 'yes') return step.next('yes');
     if (options.mode !== 'callback') {
       const availability = await handoff.availability();
+      if (availability === 'available' && handoff.mode === 'external') return this.startExternal(step, options);
       if (availability === 'available') {
         const context = step.context;
         const joined = await handoff.join({
@@ -106,6 +107,27 @@ export class HandoffDialog extends ComponentDialog {
       return ask(step, { text: `${why} ${contactPracticeText(this.deps.practice)}\n\n${CALLBACK_OFFER}`, choices: YES_NO });
     }
     return ask(step, { text: `${contactPracticeText(this.deps.practice)}\n\n${CALLBACK_OFFER}`, choices: YES_NO });
+  }
+
+  /**
+   * HANDOFF_MODE=external: the Bot Framework handoff protocol. A `handoff.initiate` event (skill
+   * portal-support) with the redacted transcript attachment goes to the channel; an agent hub such as
+   * Dynamics 365 Omnichannel watching the bot's registration routes the conversation to an agent and
+   * answers with `handoff.status` events (bot/staff/delivery.ts).
+   */
+  private async startExternal(step: WaterfallStepContext, options: HandoffOptions): Promise<DialogTurnResult> {
+    const context = step.context;
+    const reason = options.start ? `asked for a person (${options.start})` : 'asked for a person';
+    // The bot keeps no message history: the transcript is the request (redacted) and the bot's note, no PHI.
+    const activities = [
+      { type: 'message', from: { id: context.activity.from.id, role: 'user' }, text: redactTranscriptText(context.activity.text ?? ''), timestamp: new Date() },
+      { type: 'message', from: { id: context.activity.recipient?.id ?? 'bot', role: 'bot' }, text: `From the bot: Reason: ${reason}.`, timestamp: new Date() },
+    ] as Partial<Activity>[] as Activity[];
+    await context.sendActivity(EventFactory.createHandoffInitiation(context, { skill: 'portal-support' }, { activities }));
+    await this.deps.handoff!.setExternalState!(handoffConversationKey(context), 'pending', { conversationRef: conversationRef(context) });
+    this.deps.logger.info({ handoff: 'external' }, 'handoff initiated to the agent hub');
+    await say(context, `I've asked for a person from the ${this.deps.practice.name} team. They'll join this conversation shortly.`);
+    return step.endDialog({} satisfies FlowResult);
   }
 
   private async offerStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -170,6 +192,7 @@ export class HandoffTurns {
    */
   async onMessage(context: TurnContext, dc: DialogContext, text: string, decision: Decision): Promise<boolean> {
     const key = handoffConversationKey(context);
+    if (this.deps.handoff.mode === 'external') return this.onExternalMessage(context, dc, key, text);
     const current = await this.deps.handoff.current(key);
     if (!current) return false;
 
@@ -218,6 +241,27 @@ export class HandoffTurns {
     }
     await say(context, `${queueStatusText(current)} A person will be with you as soon as possible. Type "cancel" to leave the queue.`);
     return true;
+  }
+
+  /**
+   * HANDOFF_MODE=external: after `accepted` the hub's agent has the conversation and the bot is silent;
+   * after `failed` the patient was offered a callback, answered here. Pending: the bot answers as usual.
+   */
+  private async onExternalMessage(context: TurnContext, dc: DialogContext, key: string, text: string): Promise<boolean> {
+    const state = await this.deps.handoff.externalState?.(key);
+    if (state === 'accepted') return true;
+    if (state !== 'failed') return false;
+    await this.deps.handoff.forget(key);
+    const yesNo = recogniseYesNo(text);
+    if (yesNo === 'yes') {
+      await dc.beginDialog(HANDOFF_DIALOG, { mode: 'callback', offered: 'yes' } satisfies HandoffOptions);
+      return true;
+    }
+    if (yesNo === 'no') {
+      await say(context, 'No problem. Is there anything else I can help you with?');
+      return true;
+    }
+    return false;
   }
 
   /** Emergency wording in a conversation with a handoff: the staff member is alerted (after the emergency reply). */

@@ -120,6 +120,7 @@ const EnvSchema = z
     LOG_UNANSWERED: z.enum(['off', 'redacted']).default('off'),
     REQUEST_RESPONSE_TIME: z.string().trim().min(3).max(200).default('usually within one business day'),
     // Live handoff and the staff console (issue 10).
+    HANDOFF_MODE: z.enum(['internal', 'external'], { error: 'must be internal or external' }).default('internal'),
     HANDOFF_WAIT_SECONDS: int(300, 5, 24 * 3600),
     HANDOFF_PRESENCE_SECONDS: int(45, 5, 3600),
     STAFF_IDLE_MINUTES: int(30, 1, 24 * 60),
@@ -226,7 +227,7 @@ export interface Config {
   /** How long undeliverable mail is retried before staff are alerted (MAIL_RETRY_HOURS). */
   mailRetryHours: number;
   /** Live handoff: longest wait for a claim before a callback is offered; how long a staff heartbeat counts as online. */
-  handoff: { waitSeconds: number; presenceSeconds: number };
+  handoff: { waitSeconds: number; presenceSeconds: number; mode: 'internal' | 'external' };
   /** Staff console: idle sign-out; failed sign-ins before a 15-minute lock. */
   staff: { idleMinutes: number; lockoutAttempts: number };
 }
@@ -326,7 +327,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     practiceRequestsPerUserPerDay: e.PRACTICE_REQUESTS_PER_USER_PER_DAY,
     staffNotifyPerHour: e.STAFF_NOTIFY_PER_HOUR,
     mailRetryHours: e.MAIL_RETRY_HOURS,
-    handoff: { waitSeconds: e.HANDOFF_WAIT_SECONDS, presenceSeconds: e.HANDOFF_PRESENCE_SECONDS },
+    handoff: { waitSeconds: e.HANDOFF_WAIT_SECONDS, presenceSeconds: e.HANDOFF_PRESENCE_SECONDS, mode: e.HANDOFF_MODE },
     staff: { idleMinutes: e.STAFF_IDLE_MINUTES, lockoutAttempts: e.STAFF_LOCKOUT_ATTEMPTS },
   };
 }

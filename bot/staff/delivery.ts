@@ -4,8 +4,12 @@
  * (bot/render.ts), so SMS gets GSM-7 text and Teams cards. Also the time-out sweeper: a waiting handoff
  * nobody claimed within HANDOFF_WAIT_SECONDS is closed (atomically, so one instance wins) and the patient
  * is offered a callback.
+ *
+ * HANDOFF_MODE=external: the adapter middleware here honours the agent hub's `handoff.status` events before
+ * the bot sees them — `accepted`: the bot is silent (dialogs/handoffDialog.ts); `failed`: the patient is told
+ * and offered a callback; `completed`: the bot resumes with fresh state.
  */
-import type { CloudAdapter, ConversationReference, ConversationState } from 'botbuilder';
+import type { CloudAdapter, ConversationReference, ConversationState, TurnContext } from 'botbuilder';
 import type { HandoffDesk } from '../../services/handoff';
 import type { Logger } from '../../services/logger';
 import { CALLBACK_OFFER, TIMED_OUT_TEXT } from '../../dialogs/handoffDialog';
@@ -25,7 +29,38 @@ export interface DeliveryDeps {
 export class PatientDelivery {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: DeliveryDeps) {}
+  constructor(private readonly deps: DeliveryDeps) {
+    deps.adapter.use(async (context, next) => {
+      if (!(await this.onHandoffStatus(context))) await next();
+    });
+  }
+
+  /** A `handoff.status` event from the agent hub (external mode): handled here, true. Anything else: false. */
+  async onHandoffStatus(context: TurnContext): Promise<boolean> {
+    const a = context.activity;
+    if (a.type !== 'event' || a.name !== 'handoff.status' || this.deps.desk.mode !== 'external') return false;
+    const key = `${a.channelId}/${a.conversation?.id ?? ''}`;
+    const state = (a.value as { state?: unknown } | undefined)?.state;
+    this.deps.logger.info({ handoff: 'external', state: typeof state === 'string' ? state.slice(0, 20) : undefined }, 'handoff status from the agent hub');
+    useChannelRendering(context);
+    if (state === 'accepted') {
+      await this.deps.desk.setExternalState(key, 'accepted');
+    } else if (state === 'failed') {
+      await this.deps.desk.setExternalState(key, 'failed');
+      await context.sendActivity(
+        replyActivity({
+          text: `Sorry, no one from the team could take the conversation right now. ${contactPracticeText(this.deps.practice)}\n\n${CALLBACK_OFFER}`,
+          choices: [{ label: 'Yes', value: 'Yes' }, { label: 'No', value: 'No' }],
+        }),
+      );
+    } else if (state === 'completed') {
+      await this.deps.desk.setExternalState(key, null);
+      await this.deps.desk.forget(key);
+      await this.deps.conversationState.delete(context);
+      await context.sendActivity(replyActivity({ text: "You're back with the portal assistant. What else can I help you with?" }));
+    }
+    return true;
+  }
 
   /** Sends `text` to the patient; with `freshState`, their dialog state is deleted first (back to the bot). */
   async send(reference: unknown, text: string, opts: { freshState?: boolean; choices?: string[] } = {}): Promise<boolean> {

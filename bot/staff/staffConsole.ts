@@ -62,6 +62,8 @@ export class StaffConsole implements RouteModule {
   private readonly secureCookie: boolean;
 
   constructor(private readonly deps: StaffConsoleDeps) {
+    // HANDOFF_MODE reaches the desk here, where config and desk meet (bot/app.ts builds the desk without it).
+    deps.desk.useMode(deps.config.handoff.mode);
     const read = (f: string) => fs.readFileSync(path.join(WEB_DIR, f), 'utf8');
     this.assets = {
       'staff.html': { type: 'text/html; charset=utf-8', body: read('staff.html') },

@@ -8,12 +8,15 @@
 import type { AuditLog } from '../audit';
 import type { Logger } from '../logger';
 import { isPracticeOpen, type PracticeHours } from '../practice/hours';
-import { HandoffQueue, type ClaimResult, type Handoff, type HandoffContext, type HandoffStatus, type StaffMember, type TranscriptEntry } from './queue';
+import { HandoffQueue, type ClaimResult, type ExternalHandoffState, type Handoff, type HandoffContext, type HandoffStatus, type StaffMember, type TranscriptEntry } from './queue';
 
 export * from './queue';
 export { redactTranscriptText } from './redact';
 
 export type Availability = 'available' | 'closed' | 'nobody-online';
+
+/** HANDOFF_MODE: the internal queue and staff console, or the Bot Framework handoff protocol to an agent hub. */
+export type HandoffMode = 'internal' | 'external';
 
 /** The patient's view of their handoff. */
 export interface PatientHandoff {
@@ -44,6 +47,11 @@ export interface HandoffPort {
   fileCallback(input: { channel: string; reason: string; context: HandoffContext; contact: string; conversationRef?: string }): Promise<string>;
   /** REQUEST_RESPONSE_TIME, as patients are told. */
   readonly responseTime: string;
+  /** HANDOFF_MODE (default internal). */
+  readonly mode?: HandoffMode;
+  /** External mode: the conversation's state with the agent hub (null: the bot has it). */
+  externalState?(conversationKey: string): Promise<ExternalHandoffState | null>;
+  setExternalState?(conversationKey: string, state: ExternalHandoffState | null, detail?: { conversationRef?: string }): Promise<void>;
 }
 
 export interface HandoffDeskOptions {
@@ -55,21 +63,36 @@ export interface HandoffDeskOptions {
   /** HANDOFF_WAIT_SECONDS. */
   waitSeconds: number;
   responseTime: string;
+  /** HANDOFF_MODE (default internal). */
+  mode?: HandoffMode;
 }
 
 export class HandoffDesk implements HandoffPort {
   readonly queue: HandoffQueue;
   readonly responseTime: string;
   readonly waitSeconds: number;
+  private handoffMode: HandoffMode;
 
   constructor(private readonly o: HandoffDeskOptions) {
     this.queue = o.queue;
     this.responseTime = o.responseTime;
     this.waitSeconds = o.waitSeconds;
+    this.handoffMode = o.mode ?? 'internal';
+  }
+
+  get mode(): HandoffMode {
+    return this.handoffMode;
+  }
+
+  /** Sets HANDOFF_MODE after construction (bot/staff/staffConsole.ts passes config.handoff.mode). */
+  useMode(mode: HandoffMode): void {
+    this.handoffMode = mode;
   }
 
   async availability(now = new Date()): Promise<Availability> {
     if (!isPracticeOpen(this.o.hours, this.o.timeZone, now)) return 'closed';
+    // An agent hub (Omnichannel) knows its own agents' presence; the bot only knows office hours.
+    if (this.handoffMode === 'external') return 'available';
     return (await this.queue.onlineStaffCount()) > 0 ? 'available' : 'nobody-online';
   }
 
@@ -133,6 +156,17 @@ export class HandoffDesk implements HandoffPort {
     await this.o.audit.record({ type: 'callback-requested', requestId: ref, conversationRef: input.conversationRef, detail: { channel: input.channel } });
     this.o.logger.info({ requestId: ref }, 'callback request filed');
     return ref;
+  }
+
+  async externalState(conversationKey: string): Promise<ExternalHandoffState | null> {
+    return this.queue.externalState(conversationKey);
+  }
+
+  async setExternalState(conversationKey: string, state: ExternalHandoffState | null, detail: { conversationRef?: string } = {}): Promise<void> {
+    await this.queue.setExternalState(conversationKey, state);
+    // The existing handoff audit types, marked external (the hub's own records name the agent).
+    const type = ({ pending: 'handoff-queued', accepted: 'handoff-claimed', failed: 'handoff-cancelled' } as const)[state ?? 'pending'];
+    await this.o.audit.record({ type: state ? type : 'handoff-returned', conversationRef: detail.conversationRef, detail: { mode: 'external', state: state ?? 'completed' } });
   }
 
   // Staff side ------------------------------------------------------------------------------------------

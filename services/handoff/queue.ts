@@ -19,6 +19,9 @@ import { createSealer, type Sealer } from '../state/sealer';
 import { TYPABLE_ALPHABET } from '../tokens/token-service';
 import { redactTranscriptText } from './redact';
 
+/** HANDOFF_MODE=external: initiated (waiting for the hub), accepted by an agent, or failed (callback offered). */
+export type ExternalHandoffState = 'pending' | 'accepted' | 'failed';
+
 export type HandoffStatus = 'waiting' | 'claimed' | 'returned' | 'cancelled' | 'timed-out' | 'ended';
 
 /** What the bot knew when the patient asked for a person — ids and names only, never PHI. */
@@ -212,7 +215,19 @@ export class HandoffQueue {
 
   /** Stops routing the conversation's messages to its handoff (after return, cancel, time-out). */
   async forget(conversationKey: string): Promise<void> {
-    await this.redis.del(this.convKey(conversationKey));
+    await this.redis.del(this.convKey(conversationKey), this.externalKey(conversationKey));
+  }
+
+  private externalKey = (conversationKey: string) => this.k('ext', sha256(conversationKey).slice(0, 32));
+
+  /** HANDOFF_MODE=external: where the conversation is with the agent hub (`pending` until `handoff.status`). */
+  async externalState(conversationKey: string): Promise<ExternalHandoffState | null> {
+    return ((await this.redis.get(this.externalKey(conversationKey))) as ExternalHandoffState | null) ?? null;
+  }
+
+  async setExternalState(conversationKey: string, state: ExternalHandoffState | null): Promise<void> {
+    if (state) await this.redis.set(this.externalKey(conversationKey), state, 'EX', this.ttl);
+    else await this.redis.del(this.externalKey(conversationKey));
   }
 
   /** Waiting handoffs, oldest first, with positions. */
