@@ -117,6 +117,8 @@ describe('templates', () => {
       'request-received': { requestId: 'R-1001' },
       'practice-request-summary': { count: '7' },
       'mail-failed': { jobId: 'mail-0123abcd', template: 'reset-link', hours: '24' },
+      'enroll-invitation': { enrollUrl: 'https://help.example.org/enroll?token=abc', days: '7' },
+      'verify-email': { verifyUrl: 'https://help.example.org/enroll/verify?token=abc', hours: '48' },
     };
     for (const name of TEMPLATE_NAMES) {
       const mail = renderTemplate(templates, name, sample[name], brand);
