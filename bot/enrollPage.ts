@@ -8,30 +8,13 @@
  * is all it says); `GET /enroll/verify?token=…` uses an email-verification link. Same headers as the reset
  * page, plus `connect-src 'self'` for the live check.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import type { Config } from '../services/config';
-import type { Logger } from '../services/logger';
-import type { Limits } from '../services/limits';
-import { PASSWORD_RULES, USERNAME_RULE, type PasswordPolicyResult } from '../services/passwords';
+import { USERNAME_RULE } from '../services/passwords';
 import { ENROLL_INVITE_DAYS, ENROLL_LINK_MINUTES, ENROLL_QUESTIONS, type CreateAccountProblems, type EnrollLinkProblem, type Recovery } from '../services/recovery';
-import { escapeHtml, fillTemplate } from '../services/text/template';
-import { isRedisUnavailable } from '../services/redis';
-import { SECURITY_HEADERS } from './resetPage';
-import { clientIp, type RouteModule } from './server';
-
-const WEB_DIR = path.join(__dirname, '..', 'web', 'enroll');
-const RESET_DIR = path.join(__dirname, '..', 'web', 'reset');
-
-const HEADERS: Record<string, string> = {
-  ...SECURITY_HEADERS,
-  'Content-Security-Policy': `${SECURITY_HEADERS['Content-Security-Policy']}; connect-src 'self'`,
-};
-
-/** Rules the page's script cannot check (it knows no common-password list, username or last name). */
-const SERVER_ONLY_RULES = new Set(['not-common', 'no-username', 'no-last-name']);
+import { escapeHtml } from '../services/text/template';
+import { PatientPage, type PatientPageDeps } from './patientPage';
+import { clientIp } from './server';
 
 const s = (max: number) => z.string().max(max).optional().default('');
 const EnrollForm = z.object({
@@ -55,34 +38,20 @@ const LINK_PROBLEMS: Record<EnrollLinkProblem, string> = {
 };
 const LINK_HELP = `To get a new link, tell the portal help chat "I have an enrollment token", or call the practice. Links shown in chat work for ${ENROLL_LINK_MINUTES} minutes and emailed invitations for ${ENROLL_INVITE_DAYS} days, and each works only once.`;
 
-const HTML_VALUES = new Set(['content', 'rules', 'error', 'q0options', 'q1options']);
-const fill = (template: string, values: Record<string, string>) => fillTemplate(template, values, { escape: escapeHtml, raw: HTML_VALUES });
-
-class PageDeadlineError extends Error {
-  constructor() {
-    super('the enroll page request missed its deadline');
-    this.name = 'PageDeadlineError';
-  }
-}
-
-export interface EnrollPageDeps {
-  config: Config;
+export interface EnrollPageDeps extends PatientPageDeps {
   recovery: Recovery;
-  limits: Limits;
-  logger: Logger;
 }
 
-export class EnrollPage implements RouteModule {
-  private readonly templates: Record<'layout' | 'form' | 'message', string>;
-  private readonly assets: Record<string, { type: string; body: string }>;
-
+export class EnrollPage extends PatientPage {
   constructor(private readonly deps: EnrollPageDeps) {
-    const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
-    this.templates = { layout: read(WEB_DIR, 'layout.html'), form: read(WEB_DIR, 'form.html'), message: read(RESET_DIR, 'message.html') };
-    this.assets = {
-      'enroll.css': { type: 'text/css; charset=utf-8', body: read(WEB_DIR, 'enroll.css') },
-      'enroll.js': { type: 'text/javascript; charset=utf-8', body: read(WEB_DIR, 'enroll.js') },
-    };
+    // The reset page's message template, stylesheet and checklist script are shared (web/reset/).
+    super(deps, {
+      name: 'enroll',
+      templates: { layout: 'enroll/layout.html', form: 'enroll/form.html', message: 'reset/message.html' },
+      assets: ['enroll/enroll.css', 'enroll/enroll.js'],
+      htmlValues: ['content', 'rules', 'error', 'q0options', 'q1options'],
+      extraCsp: "connect-src 'self'",
+    });
   }
 
   register(server: Server): void {
@@ -90,39 +59,7 @@ export class EnrollPage implements RouteModule {
     server.post('/enroll', async (req: Request, res: Response) => this.guard(req, res, () => this.submit(req, res)));
     server.get('/enroll/verify', async (req: Request, res: Response) => this.guard(req, res, () => this.verify(req, res)));
     server.get('/enroll/username', async (req: Request, res: Response) => this.guard(req, res, () => this.usernameCheck(req, res)));
-    server.get('/enroll/assets/:file', async (req: Request, res: Response) => {
-      const file = String(req.params?.file ?? '');
-      const asset = Object.hasOwn(this.assets, file) ? this.assets[file] : undefined;
-      if (!asset) return this.send(res, 404, 'text/plain; charset=utf-8', 'Not found');
-      return this.send(res, 200, asset.type, asset.body);
-    });
-  }
-
-  /** Per-IP limit, a deadline and a last-resort error page (as the reset page). */
-  private async guard(req: Request, res: Response, handler: () => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PageDeadlineError()), this.deps.config.turnDeadlineMs);
-    });
-    const work = (async () => {
-      if (!(await this.deps.limits.consume('perIp', `enroll:${clientIp(req, this.deps.config.trustProxyHops)}`))) {
-        this.page(res, 429, 'Too many attempts', this.message('error', 'Too many attempts from this device.', 'Please wait a minute and try again.'));
-        return;
-      }
-      await handler();
-    })();
-    try {
-      await Promise.race([work, deadline]);
-    } catch (err) {
-      const unavailable = err instanceof PageDeadlineError || isRedisUnavailable(err);
-      if (err instanceof PageDeadlineError) work.catch(() => undefined);
-      this.deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, unavailable }, 'enroll page failed');
-      if (res.headersSent) return;
-      if (unavailable) res.header('Retry-After', '60');
-      this.page(res, unavailable ? 503 : 500, 'Something went wrong', this.message('error', 'Sorry, this service is temporarily unavailable.', 'Please try again in a few minutes.'));
-    } finally {
-      clearTimeout(timer);
-    }
+    this.registerAssets(server);
   }
 
   private async showForm(req: Request, res: Response): Promise<void> {
@@ -194,16 +131,7 @@ export class EnrollPage implements RouteModule {
 
   /** The form, with what was typed (never the passwords) and, after a failed submit, what to fix. */
   private form(f: Partial<EnrollFormData>, problems: CreateAccountProblems | null): string {
-    const policy: PasswordPolicyResult | undefined = problems?.password;
-    const rules = policy ? policy.rules : PASSWORD_RULES.map((r) => ({ ...r, ok: false }));
-    const items = [...rules, { id: 'match', label: 'Both passwords match', ok: false }]
-      .map((r) => {
-        const pending = !policy && SERVER_ONLY_RULES.has(r.id);
-        const [cls, mark] = pending ? ['pending', '•'] : r.ok ? ['ok', '✓'] : ['bad', '✗'];
-        const label = pending ? `${r.label} (checked when you submit)` : r.label;
-        return `    <li data-rule="${escapeHtml(r.id)}" class="${cls}"><span class="mark">${mark}</span>${escapeHtml(label)}</li>`;
-      })
-      .join('\n');
+    const items = this.checklist(problems?.password, false);
     const lines: string[] = [];
     if (problems?.username === 'not-available') lines.push('That username is not available. Please choose another.');
     if (problems?.username === 'invalid') lines.push(`Usernames are ${USERNAME_RULE.summary}.`);
@@ -218,7 +146,7 @@ export class EnrollPage implements RouteModule {
         const isSelected = selected ? q === selected : i === fallback;
         return `      <option${isSelected ? ' selected' : ''}>${escapeHtml(q)}</option>`;
       }).join('\n');
-    return fill(this.templates.form, {
+    return this.fill('form', {
       baseUrl: this.deps.config.publicBaseUrl,
       token: f.token ?? '',
       username: f.username ?? '',
@@ -232,30 +160,5 @@ export class EnrollPage implements RouteModule {
       email: f.email ?? '',
       error: lines.length ? `<div class="error" role="alert">${lines.map(escapeHtml).join('<br>')}</div>` : '',
     });
-  }
-
-  private message(kind: 'error' | 'success', message: string, next: string): string {
-    return fill(this.templates.message, { kind, message, next });
-  }
-
-  private page(res: Response, status: number, title: string, content: string): void {
-    const { practice, publicBaseUrl } = this.deps.config;
-    const html = fill(this.templates.layout, {
-      title,
-      content,
-      baseUrl: publicBaseUrl,
-      practiceName: practice.name,
-      practicePhone: practice.phone,
-      practiceHours: practice.hours.text,
-    });
-    this.send(res, status, 'text/html; charset=utf-8', html);
-  }
-
-  private send(res: Response, status: number, type: string, body: string): void {
-    const hsts: Record<string, string> = this.deps.config.publicBaseUrl.startsWith('https://')
-      ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' }
-      : {};
-    res.writeHead(status, { ...HEADERS, ...hsts, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
   }
 }
