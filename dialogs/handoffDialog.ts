@@ -204,17 +204,7 @@ export class HandoffTurns {
 
     if (current.status === 'timed-out') {
       // The patient was offered a callback (proactively, or on their last message).
-      const yesNo = recogniseYesNo(text);
-      await this.deps.handoff.forget(key);
-      if (yesNo === 'yes') {
-        await dc.beginDialog(HANDOFF_DIALOG, { mode: 'callback', offered: 'yes' } satisfies HandoffOptions);
-        return true;
-      }
-      if (yesNo === 'no') {
-        await say(context, 'No problem. Is there anything else I can help you with?');
-        return true;
-      }
-      return false;
+      return this.answerCallbackOffer(context, dc, key, text);
     }
 
     if (current.status !== 'waiting') {
@@ -251,6 +241,14 @@ export class HandoffTurns {
     const state = await this.deps.handoff.externalState?.(key);
     if (state === 'accepted') return true;
     if (state !== 'failed') return false;
+    return this.answerCallbackOffer(context, dc, key, text);
+  }
+
+  /**
+   * The patient's reply to a callback offer (after a time-out, or a hub that could not take the conversation):
+   * "yes" starts the callback request, "no" closes it; anything else is routed as usual.
+   */
+  private async answerCallbackOffer(context: TurnContext, dc: DialogContext, key: string, text: string): Promise<boolean> {
     await this.deps.handoff.forget(key);
     const yesNo = recogniseYesNo(text);
     if (yesNo === 'yes') {

@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/browser';
 
 /** The browser globals the page functions use (this project compiles without the DOM lib). */
 type PageWindow = {
@@ -18,7 +19,6 @@ type PageWindow = {
   axe: { run(context: unknown, options: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> };
 };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DEMO_FILE = path.join(__dirname, '..', '..', 'demo', 'accounts.json');
 
 let host: TestHost;
@@ -27,7 +27,7 @@ let context: BrowserContext;
 let userDataDir: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  requireChromium();
   smtp = await startTestSmtp();
   const port = await freePort();
   host = await startHost('chatpage', 8, {
@@ -43,7 +43,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
     viewport: { width: 420, height: 800 },
   });
 }, 60000);

@@ -9,15 +9,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { runAdmin, type AdminServices } from '../../services/admin/cli';
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
+import { launchChromium, requireChromium } from '../helpers/browser';
 
 /** The browser globals the page functions use (this project compiles without the DOM lib). */
 type PageWindow = { document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> } };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BOT_BUBBLES = '.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content';
 const STAFF_PASSWORD = 'a-long-staff-password';
 
@@ -27,7 +27,7 @@ let patientContext: BrowserContext;
 let staffContext: BrowserContext;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  requireChromium();
   const port = await freePort();
   // startHost keeps PRACTICE_HOURS open every day, all day.
   host = await startHost('handoff-browser', 7, { PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', PRACTICE_NAME: 'Lakeside Clinic' });
@@ -43,11 +43,7 @@ beforeAll(async () => {
   expect({ code, out }).toEqual({ code: 0, out: expect.any(Array) });
 
   // chromium.launch starts from a fresh, temporary user-data-dir of its own (removed on close).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   // Two contexts: the patient and the staff member share no cookies.
   patientContext = await browser.newContext({ viewport: { width: 420, height: 800 } });
   staffContext = await browser.newContext({ viewport: { width: 1100, height: 800 } });

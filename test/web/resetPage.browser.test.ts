@@ -2,20 +2,19 @@
  * The reset page in a real browser (Debian's Chromium driven by playwright-core): the live ✗→✓
  * checklist, no CSP violations, and a successful submit that really changes the stored password.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
+import { launchChromium, requireChromium } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const USERNAME = 'browser-user-1';
 
 let host: TestHost;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  requireChromium();
   const port = await freePort();
   host = await startHost('browser', 15, { PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   await host.app.services.directory.importPatients({
@@ -37,11 +36,7 @@ beforeAll(async () => {
       },
     ],
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60000);
 
 afterAll(async () => {
