@@ -257,17 +257,18 @@ export class DevDirectLine implements RouteModule {
 
   /** Appends an activity to the conversation (id, timestamp and channel filled in); returns it as stored. */
   private async append(conversationId: string, activity: Record<string, unknown>): Promise<Record<string, unknown> & { id: string }> {
-    const key = this.activitiesKey(conversationId);
-    // Reserve the position first, so the id names it (LPUSHX-free: RPUSH a placeholder, then LSET).
-    const length = await this.deps.redis.rpush(key, '{}');
+    // The id comes from a counter and the activity is pushed whole, in one command: a poll never sees a
+    // half-written entry (a placeholder pushed first and filled in later would be skipped by a poll that
+    // read it in between, and that message would never reach the client).
+    const seq = await this.deps.redis.hincrby(this.metaKey(conversationId), 'seq', 1);
     const stored = {
       ...activity,
-      id: `${conversationId}|${String(length - 1).padStart(7, '0')}`,
+      id: `${conversationId}|${String(seq - 1).padStart(7, '0')}`,
       timestamp: new Date().toISOString(),
       channelId: 'directline',
       conversation: { id: conversationId },
     };
-    await this.deps.redis.lset(key, length - 1, JSON.stringify(stored));
+    await this.deps.redis.rpush(this.activitiesKey(conversationId), JSON.stringify(stored));
     await this.touch(conversationId);
     return stored;
   }

@@ -12,7 +12,7 @@
 import type { CloudAdapter, ConversationReference, ConversationState, TurnContext } from 'botbuilder';
 import type { HandoffDesk } from '../../services/handoff';
 import type { Logger } from '../../services/logger';
-import { CALLBACK_OFFER, TIMED_OUT_TEXT } from '../../dialogs/handoffDialog';
+import { CALLBACK_OFFER, queueStatusText, TIMED_OUT_TEXT } from '../../dialogs/handoffDialog';
 import { contactPracticeText, type PracticeInfo } from '../../dialogs/messages';
 import { replyActivity } from '../../dialogs/prompts';
 import { useChannelRendering } from '../render';
@@ -86,9 +86,30 @@ export class PatientDelivery {
     }
   }
 
+  /**
+   * Tells each waiting patient whose place moved up (someone ahead was claimed, left or timed out) their new
+   * position and wait. Runs with the sweep on every instance; markToldPosition makes one instance send it.
+   */
+  async updatePositions(): Promise<void> {
+    for (const h of await this.deps.desk.queue.waiting()) {
+      if (h.status !== 'waiting' || !h.position) continue;
+      const told = await this.deps.desk.queue.markToldPosition(h.id, h.position);
+      if (told === null || told <= h.position) continue;
+      const waitMinutes = await this.deps.desk.queue.estimateMinutes(h.position);
+      await this.send(await this.deps.desk.queue.reference(h.id), `The queue has moved. ${queueStatusText({ id: h.id, status: h.status, position: h.position, waitMinutes, overdue: false })}`);
+    }
+  }
+
   start(intervalMs = 2000): void {
+    // One round at a time per instance: a slow round overlapping the next would read stale positions.
+    let running = false;
     this.timer ??= setInterval(() => {
-      this.sweep().catch((err: Error) => this.deps.logger.warn({ err: { name: err.name, message: err.message } }, 'handoff time-out sweep failed'));
+      if (running) return;
+      running = true;
+      this.sweep()
+        .then(() => this.updatePositions())
+        .catch((err: Error) => this.deps.logger.warn({ err: { name: err.name, message: err.message } }, 'handoff time-out sweep failed'))
+        .finally(() => (running = false));
     }, intervalMs);
     this.timer.unref();
   }

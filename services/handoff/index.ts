@@ -110,6 +110,7 @@ export class HandoffDesk implements HandoffPort {
 
   async join(input: Parameters<HandoffPort['join']>[0]): Promise<PatientHandoff> {
     const { handoff, created } = await this.queue.enqueue(input);
+    if (handoff.position) await this.queue.markToldPosition(handoff.id, handoff.position); // the patient is told it now
     if (created) {
       await this.o.audit.record({ type: 'handoff-queued', conversationRef: input.conversationRef, detail: { handoffId: handoff.id, channel: input.channel } });
       if (input.context.flows?.length || input.context.intents?.length) {

@@ -230,6 +230,15 @@ export class HandoffQueue {
     else await this.redis.del(this.externalKey(conversationKey));
   }
 
+  /**
+   * Records the queue position the patient was last told and returns the one before (null: none yet).
+   * Atomic (SET … GET), so when several instances notice the same move only one sees the old value.
+   */
+  async markToldPosition(id: string, position: number): Promise<number | null> {
+    const prev = await this.redis.set(this.k('told', id), String(position), 'EX', this.ttl, 'GET');
+    return prev === null ? null : Number(prev);
+  }
+
   /** Waiting handoffs, oldest first, with positions. */
   async waiting(): Promise<Handoff[]> {
     const ids = await this.redis.zrange(this.queueKey(), 0, -1);

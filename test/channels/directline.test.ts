@@ -120,6 +120,35 @@ describe('REST routes (as curl would call them)', () => {
     expect((await get(`/v3/directline/conversations/${conversationId}/activities`, fresh.token)).status).toBe(200);
   });
 
+  it('a client polling while the bot posts (proactive messages) sees every activity once, none skipped', async () => {
+    // Regression: an activity used to be pushed as a placeholder and filled in afterwards; a poll that read the
+    // placeholder moved its watermark past it and that message never reached the client.
+    const secret = host.config.channels.directLine.secret!;
+    const gen = (await (await post('/v3/directline/tokens/generate', secret, { user: { id: `dl_${randomUUID()}` } })).json()) as { token: string; conversationId: string };
+    await post('/v3/directline/conversations', gen.token);
+    const texts: string[] = [];
+    let watermark = '';
+    let posting = true;
+    const polling = (async () => {
+      while (posting || watermark === '') {
+        const body = (await (await get(`/v3/directline/conversations/${gen.conversationId}/activities${watermark ? `?watermark=${watermark}` : ''}`, gen.token)).json()) as { activities: DlActivity[]; watermark: string };
+        watermark = body.watermark;
+        texts.push(...body.activities.map((a) => a.text ?? ''));
+      }
+    })();
+    const sends = Array.from({ length: 60 }, (_, i) =>
+      fetch(`${host.url}/v3/conversations/${gen.conversationId}/activities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: `proactive ${i}` }) }),
+    );
+    expect((await Promise.all(sends)).every((r) => r.status === 200)).toBe(true);
+    posting = false;
+    await polling;
+    const last = (await (await get(`/v3/directline/conversations/${gen.conversationId}/activities?watermark=${watermark}`, gen.token)).json()) as { activities: DlActivity[] };
+    texts.push(...last.activities.map((a) => a.text ?? ''));
+    const proactive = texts.filter((t) => t.startsWith('proactive '));
+    expect(new Set(proactive).size).toBe(60);
+    expect(proactive).toHaveLength(60);
+  });
+
   it('refuses bad credentials, other conversations and untrusted origins', async () => {
     const secret = host.config.channels.directLine.secret!;
     expect((await post('/v3/directline/tokens/generate', 'not-the-secret')).status).toBe(401);
