@@ -3,13 +3,17 @@
  * HTTP routes. Everything is constructed here once and passed in; nothing else creates services.
  */
 import type { Server } from 'restify';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConversationState,
+  type TurnContext,
+} from 'botbuilder';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
-import { createRedis, Keys, type RedisClient } from '../services/redis';
+import { bullConnectionOptions, connectRedis, createRedis, Keys, type RedisClient } from '../services/redis';
 import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
-import { TurnConversationState } from '../services/state/turnState';
 import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
 import { createConversation, type FaqService } from '../dialogs';
 import { RedisMissLog } from '../services/insights/misses';
@@ -24,7 +28,7 @@ import { createOptOutStore, type OptOutStore } from '../services/channels/optOut
 import { createStaffTeamStore, type StaffTeamStore } from '../services/channels/teamsStaff';
 import { createMailCanceller } from './mailCancel';
 import { Queue } from 'bullmq';
-import { OUTBOX_QUEUE } from '../services/mail/outbox';
+import { OUTBOX_QUEUE, outboxPrefix } from '../services/mail/outbox';
 import { HandoffDesk, HandoffQueue } from '../services/handoff';
 import { StaffDirectory } from '../services/staff';
 import { PatientDelivery } from './staff/delivery';
@@ -65,10 +69,11 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   const { redis, embedded } = options.redis
     ? { redis: options.redis, embedded: false }
-    : createRedis({ url: config.redisUrl, logger, commandTimeoutMs: config.redisCommandTimeoutMs });
+    : createRedis({ target: config.redis, logger, commandTimeoutMs: config.redisCommandTimeoutMs });
   const keys = new Keys(config.keyPrefix);
 
   const storage = new RedisStorage(redis, keys, { ttlSeconds: config.stateTtlSeconds });
+  const conversationState = new ConversationState(storage);
   // A turn waits for its conversation's lock at most half its deadline, so it can still say "I'm still
   // working on your previous message" instead of missing the deadline.
   const turnLock = new TurnLock(redis, keys, {
@@ -76,7 +81,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     waitMs: Math.min(config.turnLockTimeoutMs, Math.floor(config.turnDeadlineMs / 2)),
     logger,
   });
-  const conversationState = new TurnConversationState(storage, turnLock);
 
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
   const desk = new HandoffDesk({
@@ -105,6 +109,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const bot = new PortalBot({
     conversationState,
     conversation,
+    turnLock,
     logger,
     channels: new ChannelRules({ practice: config.practice, optOuts, staffTeams, conversation, logger }),
     deadlineMs: config.turnDeadlineMs,
@@ -113,9 +118,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
 
   // Readiness beyond Redis: can mail be queued (a BullMQ connection like the outbox's answers), and — in
   // production — does the directory hold any patient (an empty one means Redis lost its data).
-  const mailProbe = embedded
-    ? undefined
-    : new Queue(OUTBOX_QUEUE, { connection: { url: config.redisUrl as string, maxRetriesPerRequest: null }, prefix: config.keyPrefix });
+  const mailProbeConnection = embedded || !config.redis ? undefined : connectRedis(config.redis, bullConnectionOptions());
+  const mailProbe = mailProbeConnection && new Queue(OUTBOX_QUEUE, { connection: mailProbeConnection, prefix: outboxPrefix(config.keyPrefix) });
   mailProbe?.on('error', () => undefined); // the redis check and the mailer log outages
   const healthChecks: HealthCheck[] = [];
   if (mailProbe) {
@@ -214,6 +218,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       if (!(await within(services.mailer.close().then(() => true), 6000, false))) logger.warn('mail worker did not close in time');
       logger.debug('mail worker closed');
       if (mailProbe && !(await within(mailProbe.close().then(() => true), 1000, false))) void mailProbe.disconnect().catch(() => undefined);
+      mailProbeConnection?.disconnect();
       if (!options.redis && !(await within(redis.quit().then(() => true), 1000, false).catch(() => false))) redis.disconnect();
     },
   };

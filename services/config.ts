@@ -11,6 +11,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parsePracticeHours, type PracticeHours } from './practice/hours';
 import { hmac } from './crypto';
+import { parseNodeList, type RedisTarget } from './redis';
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -50,6 +51,13 @@ const EnvSchema = z
         .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
         .optional(),
     ),
+    // Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME) or Cluster (REDIS_CLUSTER_NODES) instead of REDIS_URL.
+    REDIS_SENTINELS: z.preprocess(emptyToUndefined, z.string().refine((v) => parseNodeList(v) !== null, 'comma-separated host:port list, e.g. 10.0.0.5:26379,10.0.0.6:26379').optional()),
+    REDIS_SENTINEL_NAME: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'the master name the sentinels monitor (letters, digits, ".", "_", "-")').optional()),
+    REDIS_CLUSTER_NODES: z.preprocess(emptyToUndefined, z.string().refine((v) => parseNodeList(v) !== null, 'comma-separated host:port list of cluster nodes, e.g. 10.0.0.5:6379,10.0.0.6:6379').optional()),
+    REDIS_PASSWORD: optionalString,
+    REDIS_SENTINEL_PASSWORD: optionalString,
+    REDIS_TLS: z.preprocess(emptyToUndefined, z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
@@ -144,11 +152,16 @@ function isLocalBaseUrl(url: string): boolean {
 function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   const set = (name: string) => Boolean(env[name]?.trim());
   const problems: string[] = [];
+  const redisModes = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter(set);
   if (env.NODE_ENV === 'production') {
-    for (const name of ['MicrosoftAppId', 'REDIS_URL', 'SMTP_URL', 'SERVER_SECRET']) {
+    for (const name of ['MicrosoftAppId', 'SMTP_URL', 'SERVER_SECRET']) {
       if (!set(name)) problems.push(`${name}: is required in production`);
     }
+    if (redisModes.length === 0) problems.push('REDIS_URL: is required in production (or REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES)');
   }
+  if (redisModes.length > 1) problems.push(`${redisModes.join(', ')}: set only one of REDIS_URL (one node), REDIS_SENTINELS (Sentinel) and REDIS_CLUSTER_NODES (Cluster)`);
+  if (set('REDIS_SENTINELS') && !set('REDIS_SENTINEL_NAME')) problems.push('REDIS_SENTINEL_NAME: is required with REDIS_SENTINELS (the master name the sentinels monitor)');
+  if (set('REDIS_SENTINEL_NAME') && !set('REDIS_SENTINELS')) problems.push('REDIS_SENTINEL_NAME: is only used with REDIS_SENTINELS');
   // The public development secret protects nothing: refuse it wherever anyone else can reach the bot.
   if (!set('SERVER_SECRET') && env.NODE_ENV !== 'production') {
     const publicBase = env.PUBLIC_BASE_URL?.trim();
@@ -179,8 +192,10 @@ export interface Config {
   nodeEnv: Env['NODE_ENV'];
   port: number;
   logLevel: Env['LOG_LEVEL'];
-  /** Undefined means "use the in-process stand-in" (never in production). */
+  /** REDIS_URL as given (one node); undefined with Sentinel or Cluster, or with the in-process stand-in. */
   redisUrl: string | undefined;
+  /** Where Redis is (one node, Sentinel or Cluster). Undefined means "use the in-process stand-in" (never in production). */
+  redis: RedisTarget | undefined;
   keyPrefix: string;
   stateTtlSeconds: number;
   turnLockTimeoutMs: number;
@@ -289,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    redis: redisTarget(e),
     keyPrefix: e.REDIS_KEY_PREFIX,
     stateTtlSeconds: e.STATE_TTL_SECONDS,
     turnLockTimeoutMs: e.TURN_LOCK_TIMEOUT_MS,
@@ -330,6 +346,25 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readEn
     handoff: { waitSeconds: e.HANDOFF_WAIT_SECONDS, presenceSeconds: e.HANDOFF_PRESENCE_SECONDS, mode: e.HANDOFF_MODE },
     staff: { idleMinutes: e.STAFF_IDLE_MINUTES, lockoutAttempts: e.STAFF_LOCKOUT_ATTEMPTS },
   };
+}
+
+/** The Redis deployment from REDIS_URL, REDIS_SENTINELS + REDIS_SENTINEL_NAME or REDIS_CLUSTER_NODES (checked to be only one). */
+function redisTarget(e: Env): RedisTarget | undefined {
+  const tls = e.REDIS_TLS === 'true' ? { tls: true } : {};
+  const password = e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {};
+  if (e.REDIS_URL) return { mode: 'single', url: e.REDIS_URL };
+  if (e.REDIS_SENTINELS && e.REDIS_SENTINEL_NAME) {
+    return {
+      mode: 'sentinel',
+      sentinels: parseNodeList(e.REDIS_SENTINELS) ?? [],
+      name: e.REDIS_SENTINEL_NAME,
+      ...password,
+      ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+      ...tls,
+    };
+  }
+  if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: parseNodeList(e.REDIS_CLUSTER_NODES) ?? [], ...password, ...tls };
+  return undefined;
 }
 
 /** The channel settings, with their defaults resolved (see ChannelsConfig). */

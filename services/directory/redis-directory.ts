@@ -17,7 +17,7 @@
  * keyed hash cannot without the secret. The bot and the admin CLI agree because both read SERVER_SECRET.
  */
 import type { Logger } from '../logger';
-import type { Keys, RedisClient } from '../redis';
+import { execWrites, type KeyedWrite, type Keys, type RedisClient } from '../redis';
 import { hashSecret, hmac, randomToken, verifyAgainstDummy, verifySecret } from '../crypto';
 import { checkPasswordPolicy, failedPasswordRules, normalisePassword } from '../passwords/policy';
 import { foldLoose, normaliseIdentifier } from '../text/fold';
@@ -118,7 +118,8 @@ export class RedisPortalDirectory implements PortalDirectory {
     try {
       await this.checkAgainstExisting(input, file);
       const hashed = await this.hashSecrets(file);
-      const multi = this.redis.multi();
+      // One transaction (on a Redis Cluster one per hash tag: see execWrites), after the checks above.
+      const writes: KeyedWrite[] = [];
       let accounts = 0;
       file.patients.forEach((p, i) => {
         const patient: Record<string, string> = {
@@ -131,9 +132,9 @@ export class RedisPortalDirectory implements PortalDirectory {
         if (p.notificationEmail) patient.notificationEmail = p.notificationEmail;
         if (p.phone) patient.phone = p.phone;
         if (p.account) patient.account = normaliseIdentifier(p.account.username);
-        multi.hset(this.patientKey(p.id), patient);
-        multi.sadd(this.keys.plain('patients'), p.id);
-        if (p.notificationEmail) multi.sadd(this.notificationEmailKey(p.notificationEmail), p.id);
+        writes.push(['hset', this.patientKey(p.id), ...Object.entries(patient).flat()]);
+        writes.push(['sadd', this.keys.plain('patients'), p.id]);
+        if (p.notificationEmail) writes.push(['sadd', this.notificationEmailKey(p.notificationEmail), p.id]);
         const a = p.account;
         const h = hashed[i];
         if (a && h) {
@@ -151,14 +152,14 @@ export class RedisPortalDirectory implements PortalDirectory {
           };
           if (a.verifiedEmail) {
             account.verifiedEmail = a.verifiedEmail;
-            multi.set(this.emailKey(a.verifiedEmail), normaliseIdentifier(a.username));
+            writes.push(['set', this.emailKey(a.verifiedEmail), normaliseIdentifier(a.username)]);
           }
-          multi.hset(this.accountKey(a.username), account);
+          writes.push(['hset', this.accountKey(a.username), ...Object.entries(account).flat()]);
         }
       });
-      const results = await multi.exec();
-      const failed = results?.find(([err]) => err);
-      if (!results || failed) throw new Error(`import transaction failed: ${failed?.[0]?.message ?? 'aborted'}`);
+      await execWrites(this.redis, writes).catch((err: Error) => {
+        throw new Error(`import ${err.message}`);
+      });
       this.logger?.info({ patients: file.patients.length, accounts }, 'patients imported');
       return { patients: file.patients.length, accounts };
     } finally {
@@ -184,10 +185,9 @@ export class RedisPortalDirectory implements PortalDirectory {
         }
       }
     });
-    const pipeline = this.redis.pipeline();
-    for (const c of checks) pipeline.exists(c.key);
-    const results = (await pipeline.exec()) ?? [];
-    const problems = checks.filter((_, i) => Number(results[i]?.[1] ?? 0) > 0).map((c) => c.problem);
+    // One EXISTS per key (keys of many slots: no pipeline on a cluster); ioredis sends them back to back.
+    const results = await Promise.all(checks.map((c) => this.redis.exists(c.key)));
+    const problems = checks.filter((_, i) => Number(results[i] ?? 0) > 0).map((c) => c.problem);
     if (problems.length) throw new ImportError(problems);
   }
 

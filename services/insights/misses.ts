@@ -71,12 +71,13 @@ export class RedisMissLog implements MissLog {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  // One hash tag for the counts and the texts: `record` writes both in one MULTI (one cluster slot).
   private countKey(date: string): string {
-    return this.keys.plain('kb', 'misses', date);
+    return this.keys.tagged('kb', 'misses', date);
   }
 
   private textsKey(): string {
-    return this.keys.plain('kb', 'miss-texts');
+    return this.keys.tagged('kb', 'misses', 'texts');
   }
 
   async record(miss: Miss): Promise<void> {

@@ -142,8 +142,8 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
   if (embedded) {
     outbox = new MemoryOutbox(retry, logger);
   } else {
-    if (!config.redisUrl) throw new Error('createMailer: embedded is false but config.redisUrl is not set');
-    outbox = new BullOutbox({ redisUrl: config.redisUrl, prefix: config.keyPrefix, retry, concurrency: options.concurrency ?? 4, logger });
+    if (!config.redis) throw new Error('createMailer: embedded is false but no Redis is configured (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)');
+    outbox = new BullOutbox({ target: config.redis, keyPrefix: config.keyPrefix, retry, concurrency: options.concurrency ?? 4, logger });
   }
 
   const sealer = createSealer(config.serverSecret);

@@ -23,6 +23,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../logger';
+import { bullConnectionOptions, connectRedis, Keys, type RedisClient, type RedisTarget } from '../redis';
 import { PermanentMailError } from './transport';
 import type { TemplateName } from './templates';
 
@@ -110,30 +111,43 @@ async function pollUntilIdle(isIdle: () => Promise<boolean> | boolean, timeoutMs
   }
 }
 
-/** Queue name; the `{…}` hash tag keeps all of BullMQ's keys on one Redis Cluster slot. */
-export const OUTBOX_QUEUE = '{outbox}';
+/** Queue name. Its keys are `{<REDIS_KEY_PREFIX>-mail}:outbox:…` (`outboxPrefix`). */
+export const OUTBOX_QUEUE = 'outbox';
+
+/**
+ * BullMQ's prefix for the outbox: `{<prefix>-mail}`. The braces are a Redis Cluster hash tag, so every key of
+ * the queue (BullMQ's Lua scripts touch several at once) is on one slot.
+ */
+export function outboxPrefix(keyPrefix: string): string {
+  return new Keys(keyPrefix).bullPrefix('mail');
+}
 const BACKOFF_TYPE = 'capped-exponential';
 
 export interface BullOutboxOptions {
-  redisUrl: string;
-  /** BullMQ key prefix (the configured Redis key prefix): keys are `<prefix>:{outbox}:…`. */
-  prefix: string;
+  /** Where Redis is (one node, Sentinel or Cluster). */
+  target: RedisTarget;
+  /** The configured Redis key prefix: BullMQ's keys are `{<keyPrefix>-mail}:outbox:…` (outboxPrefix). */
+  keyPrefix: string;
   retry: RetryPolicy;
   concurrency: number;
   logger: Logger;
 }
 
-/** The BullMQ outbox. It makes its own connections: BullMQ needs `maxRetriesPerRequest: null`. */
+/**
+ * The BullMQ outbox. It makes its own connections (BullMQ needs `maxRetriesPerRequest: null`), one for the
+ * queue and one for the worker (which BullMQ duplicates for its blocking reads), and closes them itself.
+ */
 export class BullOutbox implements Outbox {
   private readonly queue: Queue<OutboxJob>;
   private worker: Worker<OutboxJob> | undefined;
-  private readonly connection: { url: string; maxRetriesPerRequest: null };
+  private readonly prefix: string;
+  private readonly connections: RedisClient[] = [];
 
   constructor(private readonly opts: BullOutboxOptions) {
-    this.connection = { url: opts.redisUrl, maxRetriesPerRequest: null };
+    this.prefix = outboxPrefix(opts.keyPrefix);
     this.queue = new Queue<OutboxJob>(OUTBOX_QUEUE, {
-      connection: this.connection,
-      prefix: opts.prefix,
+      connection: this.connect(),
+      prefix: this.prefix,
       defaultJobOptions: {
         attempts: opts.retry.attempts,
         backoff: { type: BACKOFF_TYPE, delay: opts.retry.baseDelayMs },
@@ -144,6 +158,12 @@ export class BullOutbox implements Outbox {
       },
     });
     this.queue.on('error', (err: Error) => opts.logger.error({ err: { message: err.message } }, 'mail outbox queue error'));
+  }
+
+  private connect(): RedisClient {
+    const connection = connectRedis(this.opts.target, bullConnectionOptions());
+    this.connections.push(connection);
+    return connection;
   }
 
   async add(jobId: string, job: OutboxJob): Promise<void> {
@@ -172,8 +192,8 @@ export class BullOutbox implements Outbox {
         }
       },
       {
-        connection: this.connection,
-        prefix: this.opts.prefix,
+        connection: this.connect(),
+        prefix: this.prefix,
         concurrency: this.opts.concurrency,
         settings: {
           backoffStrategy: (attemptsMade: number, type?: string) =>
@@ -192,6 +212,7 @@ export class BullOutbox implements Outbox {
     const graceful = (async () => {
       if (this.worker) await this.worker.close();
       await this.queue.close();
+      await Promise.allSettled(this.connections.map((c) => c.quit()));
       return true;
     })();
     let timer: NodeJS.Timeout | undefined;
@@ -203,6 +224,7 @@ export class BullOutbox implements Outbox {
     if (!closedInTime) {
       // Not awaited: with no connection ever made these promises may never settle.
       void Promise.allSettled([this.worker?.disconnect(), this.queue.disconnect()]);
+      for (const c of this.connections) c.disconnect();
     }
   }
 

@@ -222,11 +222,13 @@ export class RedisRequestQueue implements RequestQueue {
     return (await this.redis.hget(this.requestKey(existing), 'status')) === 'open' ? existing : null;
   }
 
+  // The index and every request share one hash tag: `create` writes both in one MULTI and `list` reads
+  // them in one pipeline, which a Redis Cluster allows only on one slot.
   private indexKey(): string {
-    return this.keys.plain('requests');
+    return this.keys.tagged('req', 'queue');
   }
   private requestKey(requestId: string): string {
-    return this.keys.plain('request', requestId);
+    return this.keys.tagged('req', 'queue', requestId);
   }
 
   async create(input: NewPracticeRequest): Promise<{ requestId: string; duplicate?: boolean }> {

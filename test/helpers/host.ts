@@ -8,9 +8,8 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { createApp, type App, type AppOptions } from '../../bot/app';
-import Redis from 'ioredis';
-import { commandConnectionOptions } from '../../services/redis';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
+import { commandConnectionOptions, connectRedis, type RedisClient } from '../../services/redis';
+import { deletePrefix, testRedisEnv, uniquePrefix } from './redis';
 
 export interface ReplyActivity {
   type: string;
@@ -23,7 +22,7 @@ export interface TestHost {
   app: App;
   url: string;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** Log lines the host wrote (JSON strings), for PHI scans. */
   logs: string[];
@@ -37,11 +36,12 @@ export async function startHost(
   options: Omit<AppOptions, 'redis'> = {},
 ): Promise<TestHost> {
   const prefix = uniquePrefix(name);
-  const redisUrl = env.REDIS_URL ?? `${TEST_REDIS_URL}/${db}`;
+  // The test server's db `db` (or the test cluster: TEST_REDIS_CLUSTER_NODES), unless `env` names a Redis.
+  const redisEnv = env.REDIS_URL || env.REDIS_SENTINELS || env.REDIS_CLUSTER_NODES ? {} : testRedisEnv(db);
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
-    REDIS_URL: redisUrl,
+    ...redisEnv,
     REDIS_KEY_PREFIX: prefix,
     PRACTICE_HOURS: 'Mon-Sun 00:00-23:59',
     OUTBOX_DIR: path.join(os.tmpdir(), `${prefix}-outbox`),
@@ -50,7 +50,8 @@ export async function startHost(
     ...env,
   });
   // The host's command connection, made the way bot/app.ts makes it (command timeout, bounded retries).
-  const redis = new Redis(redisUrl, commandConnectionOptions(config.redisCommandTimeoutMs));
+  if (!config.redis) throw new Error('startHost: no Redis configured');
+  const redis = connectRedis(config.redis, commandConnectionOptions(config.redisCommandTimeoutMs));
   redis.on('error', () => undefined); // tests that stop Redis see it in /healthz and the replies
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });

@@ -22,7 +22,7 @@ const REQUEST = { firstName: 'Zuzanna', lastName: 'Wróblewska', dateOfBirth: '1
 
 it('Redis holds only a sealed blob; get/list open it; another secret cannot; the CLI lists it unchanged', async () => {
   const { requestId } = await f.services.requests.create({ kind: 'token-renewal', ...REQUEST, conversationRef: 'conv-sealed' });
-  const raw = await f.redis.hgetall(f.keys.plain('request', requestId));
+  const raw = await f.redis.hgetall(f.keys.tagged('req', 'queue', requestId));
   const rawText = JSON.stringify(raw).toLowerCase();
   for (const secret of ['zuzanna', 'wróblewska', 'wroblewska', '1966', '07-08', 'example.net', '013 4455', '0134455']) expect(rawText).not.toContain(secret);
   expect(Object.keys(raw).sort()).toEqual(['conversationRef', 'createdAt', 'kind', 'requestId', 'sealed', 'status']);

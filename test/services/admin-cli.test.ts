@@ -316,6 +316,6 @@ describe('admin CLI (real process: npm run --silent admin)', () => {
     expect(resolved.code).toBe(0);
     expect(resolved.stdout).toMatch(/emailed/);
     // The mail waits in the bot's outbox (BullMQ, under this test's prefix) for the bot's worker.
-    expect(await t.redis.llen(`${t.prefix}:{outbox}:wait`)).toBe(1);
+    expect(await t.redis.llen(`{${t.prefix}-mail}:outbox:wait`)).toBe(1);
   }, 60000);
 });

@@ -22,7 +22,7 @@ import {
   type Mailer,
   type MailerDeps,
 } from '../../services/mail';
-import { OUTBOX_QUEUE } from '../../services/mail/outbox';
+import { OUTBOX_QUEUE, outboxPrefix } from '../../services/mail/outbox';
 import { DEFAULT_TEMPLATES_DIR } from '../../services/mail/templates';
 import { createRedis, type RedisClient } from '../../services/redis';
 import { connectTestRedis, deleteKeysMatching, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
@@ -98,6 +98,7 @@ afterAll(async () => {
   await smtp.stop();
   // Clean up only this run's keys.
   await deleteKeysMatching(admin, `${RUN}-*`);
+  await deleteKeysMatching(admin, `{${RUN}-*`);
   await admin.quit();
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
@@ -211,14 +212,14 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
     // Even once the queue has forgotten the job, the sent marker keeps it from going out again.
     const jobId = outboxJobId(msg.idempotencyKey);
     expect(await admin.exists(`${cfg.keyPrefix}:mail:sent:${jobId}`)).toBe(1);
-    const queue = new Queue(OUTBOX_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: cfg.keyPrefix });
+    const queue = new Queue(OUTBOX_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: outboxPrefix(cfg.keyPrefix) });
     // The completed job is remembered (for dedupe) but no longer holds the recipient or the data.
     const job = await waitFor(async () => {
       const j = await queue.getJob(jobId);
       return j?.finishedOn ? j : undefined;
     }, { what: 'the job to be marked complete' });
     expect(job.data).toEqual({ template: 'username-reminder', delivered: true });
-    const stored = JSON.stringify(await admin.hgetall(`${cfg.keyPrefix}:${OUTBOX_QUEUE}:${jobId}`));
+    const stored = JSON.stringify(await admin.hgetall(`${outboxPrefix(cfg.keyPrefix)}:${OUTBOX_QUEUE}:${jobId}`));
     expect(stored).not.toContain(rcpt);
     expect(stored).not.toContain('ann.lee');
     await queue.remove(jobId);
@@ -244,7 +245,7 @@ describe('mailer with Redis (BullMQ) and SMTP', () => {
 
   it('gives up at once on a job without a sealed recipient (no plain-text job shape is read)', async () => {
     const { mailer, cfg, lines } = await mailerFor({ SMTP_URL: smtp.url }, { start: false });
-    const queue = new Queue(OUTBOX_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: cfg.keyPrefix });
+    const queue = new Queue(OUTBOX_QUEUE, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: outboxPrefix(cfg.keyPrefix) });
     await queue.add('mail', { to: 'old-shape@example.org', template: 'username-reminder', data: { username: 'x' } }, { jobId: 'mail-unsealed' });
     await queue.close();
     await mailer.start();

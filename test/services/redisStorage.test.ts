@@ -1,18 +1,18 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../services/redis';
 import { Keys } from '../../services/redis';
 import { ETagConflictError, RedisStorage, storageKeyToRedisKey } from '../../services/state/redisStorage';
 import { TurnLock } from '../../services/state/turnLock';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { connectTestClient, deletePrefix, uniquePrefix } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';
 
 describe('RedisStorage (real Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('storage');
   const keys = new Keys(prefix);
   let storage: RedisStorage;
 
   beforeAll(() => {
-    redis = connectTestRedis(10);
+    redis = connectTestClient(10);
     storage = new RedisStorage(redis, keys, { ttlSeconds: 120 });
   });
   afterAll(async () => {
@@ -79,7 +79,7 @@ describe('RedisStorage (real Redis)', () => {
     const proxy = new Proxy(redis, {
       get(target, prop) {
         if (prop === 'set')
-          return async (...args: Parameters<Redis['set']>) => {
+          return async (...args: unknown[]) => {
             const r = await (target.set as (...a: unknown[]) => Promise<unknown>)(...args);
             if (r === null) counts.refused += 1;
             return r;

@@ -81,7 +81,7 @@ describe('RedisRequestQueue', () => {
     expect(await queue.status(requestId)).toBe('resolved');
     expect((await queue.list({ status: 'resolved' })).map((r) => r.requestId)).toEqual([requestId]);
     expect((await queue.list({ status: 'open' })).map((r) => r.requestId)).not.toContain(requestId);
-    const ttl = await t.redis.ttl(t.keys.plain('request', requestId));
+    const ttl = await t.redis.ttl(t.keys.tagged('req', 'queue', requestId));
     expect(ttl).toBeGreaterThan(89 * 24 * 3600);
     expect(ttl).toBeLessThanOrEqual(90 * 24 * 3600);
   });
@@ -95,8 +95,8 @@ describe('RedisRequestQueue', () => {
 
   test('expired requests drop out of the list', async () => {
     const { requestId } = await queue.create(sample());
-    await t.redis.del(t.keys.plain('request', requestId));
+    await t.redis.del(t.keys.tagged('req', 'queue', requestId));
     expect((await queue.list()).map((r) => r.requestId)).not.toContain(requestId);
-    expect(await t.redis.zscore(t.keys.plain('requests'), requestId)).toBeNull();
+    expect(await t.redis.zscore(t.keys.tagged('req', 'queue'), requestId)).toBeNull();
   });
 });
