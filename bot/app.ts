@@ -3,17 +3,13 @@
  * HTTP routes. Everything is constructed here once and passed in; nothing else creates services.
  */
 import type { Server } from 'restify';
-import {
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  ConversationState,
-  type TurnContext,
-} from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
 import { bullConnectionOptions, connectRedis, createRedis, Keys, type RedisClient } from '../services/redis';
 import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
+import { TurnConversationState } from '../services/state/turnState';
 import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
 import { createConversation, type FaqService } from '../dialogs';
 import { RedisMissLog } from '../services/insights/misses';
@@ -73,7 +69,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const keys = new Keys(config.keyPrefix);
 
   const storage = new RedisStorage(redis, keys, { ttlSeconds: config.stateTtlSeconds });
-  const conversationState = new ConversationState(storage);
   // A turn waits for its conversation's lock at most half its deadline, so it can still say "I'm still
   // working on your previous message" instead of missing the deadline.
   const turnLock = new TurnLock(redis, keys, {
@@ -81,6 +76,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     waitMs: Math.min(config.turnLockTimeoutMs, Math.floor(config.turnDeadlineMs / 2)),
     logger,
   });
+  const conversationState = new TurnConversationState(storage, turnLock);
 
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
   const desk = new HandoffDesk({
@@ -109,7 +105,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const bot = new PortalBot({
     conversationState,
     conversation,
-    turnLock,
     logger,
     channels: new ChannelRules({ practice: config.practice, optOuts, staffTeams, conversation, logger }),
     deadlineMs: config.turnDeadlineMs,

@@ -5,9 +5,10 @@
  * conversation (dialogs/) handle the message or the join → save state (TTL refreshed) → release the lock.
  * What a message means is decided in dialogs/routing.ts, not here.
  */
-import { ActivityHandler, type ConversationState, type TurnContext } from 'botbuilder';
+import { ActivityHandler, type TurnContext } from 'botbuilder';
 import type { Logger } from '../services/logger';
-import { TurnLockTimeoutError, type TurnLock } from '../services/state/turnLock';
+import { TurnLockTimeoutError } from '../services/state/turnLock';
+import type { TurnConversationState } from '../services/state/turnState';
 import { isRedisUnavailable } from '../services/redis';
 import { runInTurnScope, TurnAbandonedError, TurnScope } from '../services/recovery';
 import type { Conversation } from '../dialogs';
@@ -15,9 +16,9 @@ import { useChannelRendering } from './render';
 import type { ChannelRules } from './channels';
 
 export interface PortalBotDeps {
-  conversationState: ConversationState;
+  /** Conversation state under the turn lock: lock + read, and write + release, one round trip each. */
+  conversationState: TurnConversationState;
   conversation: Conversation;
-  turnLock: TurnLock;
   logger: Logger;
   /** Attachment refusal, SMS keywords, Teams scopes (bot/channels.ts); run before the conversation. */
   channels?: ChannelRules;
@@ -90,18 +91,22 @@ export class PortalBot extends ActivityHandler {
   }
 
   private async runLocked(context: TurnContext, scope: TurnScope): Promise<void> {
-    const conversationKey = `${context.activity.channelId}/${context.activity.conversation.id}`;
+    const state = this.deps.conversationState;
     try {
-      await this.deps.turnLock.withLock(conversationKey, async () => {
+      await state.withTurn(context, async (commit) => {
         try {
           await super.run(context);
           if (scope.abandoned) throw new TurnAbandonedError(); // told the patient it failed: keep the old state
-          await this.deps.conversationState.saveChanges(context, false);
-          await scope.flushMail(); // last: the mail of a turn that failed before this point is never queued
+          if (scope.pendingFlush) {
+            await state.saveChanges(context, false);
+            await scope.flushMail(); // last: the mail of a turn that failed before this point is never queued
+          } else {
+            await commit(); // no mail to queue: save and release the lock in one round trip
+          }
         } catch (err) {
           if (scope.abandoned || isRedisUnavailable(err)) throw err; // the state was not changed; Redis may not answer anyway
           // Start this conversation afresh, still under its lock; the adapter's onTurnError tells the patient.
-          await this.deps.conversationState.delete(context).catch((deleteErr: Error) => {
+          await state.delete(context).catch((deleteErr: Error) => {
             this.deps.logger.error({ err: { name: deleteErr.name, message: deleteErr.message } }, 'could not reset conversation state after a failed turn');
           });
           throw err;

@@ -66,6 +66,11 @@ export class TurnScope {
     if (left > 0) await new Promise((r) => setTimeout(r, left));
   }
 
+  /** True while `flushMail` has work: held mails, or a timing floor to keep. */
+  get pendingFlush(): boolean {
+    return this.deferred.length > 0 || this.flushFloorMs > 0;
+  }
+
   /** Makes `flushMail` take at least `ms` (set by the recovery use cases' timing floor). */
   padFlush(ms: number): void {
     this.flushFloorMs = Math.max(this.flushFloorMs, ms);

@@ -1,0 +1,122 @@
+/**
+ * Conversation state for turns that run under the conversation's turn lock, in two Redis round trips:
+ *   1. take the lock and read the state (one script);
+ *   2. write the state if it changed — or only refresh its idle TTL — and release the lock (one script).
+ *
+ * It is botbuilder's `ConversationState` (same storage keys, same accessors, eTag `*` on save) with two
+ * differences: the state read with the lock primes the turn's cache, and change detection compares the JSON
+ * about to be written with the JSON that was read (one `JSON.stringify` per save, no hashing), skipping the
+ * write when they are equal. Outside `withTurn` (proactive messages, tests) it loads and saves like
+ * `ConversationState`, one round trip each.
+ */
+import { ConversationState, type TurnContext } from 'botbuilder';
+import { docOf, hashTagOf, type RawItem, type RedisStorage } from './redisStorage';
+import type { LockLease, TurnLock } from './turnLock';
+
+/** What a turn holds in its turnState: the state object and the JSON it was read or last written as. */
+interface Cached {
+  state: Record<string, unknown>;
+  json: string;
+}
+
+/** JSON of an empty state (nothing stored yet): an untouched new conversation is not written. */
+const EMPTY = '{}';
+
+export class TurnConversationState extends ConversationState {
+  private readonly cacheKey = Symbol('turnConversationState');
+
+  constructor(
+    private readonly store: RedisStorage,
+    private readonly lock: TurnLock,
+    namespace = '',
+  ) {
+    super(store, namespace);
+  }
+
+  /**
+   * Runs `fn` holding the conversation's turn lock, with the state loaded in the lock's round trip. `commit`
+   * saves the changes and releases the lock in one round trip (the lock is released anyway when `fn` ends).
+   * @throws TurnLockTimeoutError when another turn of the conversation holds the lock for longer than the wait.
+   */
+  async withTurn<T>(context: TurnContext, fn: (commit: () => Promise<void>) => Promise<T>): Promise<T> {
+    const storageKey = this.keyOf(context);
+    const id = `${context.activity.channelId}/${context.activity.conversation.id}`;
+    // Both keys must hash to one slot for one script; they do by construction, but never assume it.
+    const together = hashTagOf(this.lock.keyOf(id)) === hashTagOf(this.store.redisKeyOf(storageKey));
+    const acquire = together
+      ? async (lease: LockLease) => {
+          const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs);
+          if (res.locked) this.prime(context, res.item);
+          return res.locked;
+        }
+      : undefined;
+    return this.lock.withLock(id, (lease) => fn(() => (together ? this.saveAndRelease(context, storageKey, lease) : this.saveChanges(context))), acquire);
+  }
+
+  override async load(context: TurnContext, force = false): Promise<Record<string, unknown>> {
+    const cached = this.cached(context);
+    if (!force && cached) return cached.state;
+    return this.prime(context, await this.store.readRaw(this.keyOf(context)));
+  }
+
+  override async saveChanges(context: TurnContext, force = false): Promise<void> {
+    const cached = this.cached(context) ?? (force ? this.set(context, {}, '') : undefined);
+    if (!cached) return;
+    const json = docOf(cached.state);
+    if (!force && json === cached.json) return;
+    await this.store.writeDoc(this.keyOf(context), '*', json);
+    this.written(cached, json);
+  }
+
+  override get(context: TurnContext): Record<string, unknown> | undefined {
+    return this.cached(context)?.state;
+  }
+
+  override async clear(context: TurnContext): Promise<void> {
+    this.set(context, {}, ''); // '' never equals a document's JSON: the next save writes
+  }
+
+  override async delete(context: TurnContext): Promise<void> {
+    context.turnState.delete(this.cacheKey);
+    await this.store.delete([this.keyOf(context)]);
+  }
+
+  /** Saves (eTag `*`, as BotState does) and releases the lease, or only releases it (TTL refreshed) when nothing changed. */
+  private async saveAndRelease(context: TurnContext, storageKey: string, lease: LockLease): Promise<void> {
+    const cached = this.cached(context);
+    const json = cached ? docOf(cached.state) : undefined;
+    if (cached && json !== undefined && json !== cached.json) {
+      await this.store.writeDoc(storageKey, '*', json, lease);
+      this.written(cached, json);
+    } else {
+      await this.store.touchAndRelease(storageKey, lease);
+    }
+    lease.released = true;
+  }
+
+  private keyOf(context: TurnContext): string {
+    const key = this.getStorageKey(context);
+    if (!key) throw new Error('ConversationState: the activity has no channel or conversation id');
+    return key;
+  }
+
+  private prime(context: TurnContext, item: RawItem | null): Record<string, unknown> {
+    const state = item ? { ...(JSON.parse(item.doc) as Record<string, unknown>), eTag: item.etag } : {};
+    return this.set(context, state, item ? item.doc : EMPTY).state;
+  }
+
+  private written(cached: Cached, json: string): void {
+    cached.state.eTag = '*';
+    cached.json = json;
+  }
+
+  private cached(context: TurnContext): Cached | undefined {
+    return context.turnState.get(this.cacheKey) as Cached | undefined;
+  }
+
+  private set(context: TurnContext, state: Record<string, unknown>, json: string): Cached {
+    const cached = { state, json };
+    context.turnState.set(this.cacheKey, cached);
+    return cached;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The turn's state and lock in two round trips (services/state/turnState.ts, redisStorage.ts): lock + read in
+ * one script, write (or TTL refresh) + release in another, the release only by the lock's owner; change
+ * detection by comparing JSON (an unchanged state is not rewritten). Real Redis.
+ */
+import type Redis from 'ioredis';
+import { TestAdapter, TurnContext, type Activity } from 'botbuilder';
+import { Keys } from '../../services/redis';
+import { RedisStorage, storageKeyToRedisKey } from '../../services/state/redisStorage';
+import { TurnLock, TurnLockTimeoutError } from '../../services/state/turnLock';
+import { TurnConversationState } from '../../services/state/turnState';
+import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+
+describe('turn state in two round trips (real Redis)', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix('turnstate');
+  const keys = new Keys(prefix);
+  let storage: RedisStorage;
+
+  beforeAll(() => {
+    redis = connectTestRedis(10);
+    storage = new RedisStorage(redis, keys, { ttlSeconds: 120 });
+  });
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  const context = (conversation: string) =>
+    new TurnContext(new TestAdapter(), { type: 'message', channelId: 'test', conversation: { id: conversation }, from: { id: 'u' }, recipient: { id: 'b' } } as Partial<Activity>);
+
+  it('takes the lock and reads in one script; a second owner is refused; write + release frees it', async () => {
+    const key = 'test/conversations/c-script/';
+    const lockKey = keys.tagged('conv', 'test/c-script', 'lock');
+    const a = { key: lockKey, owner: 'owner-a' };
+    expect(await storage.lockAndRead(key, a, 5000)).toEqual({ locked: true, item: null });
+    expect(await storage.lockAndRead(key, { key: lockKey, owner: 'owner-b' }, 5000)).toEqual({ locked: false });
+    await storage.writeDoc(key, '*', JSON.stringify({ n: 1 }), a);
+    expect(await redis.exists(lockKey)).toBe(0);
+    const again = await storage.lockAndRead(key, { key: lockKey, owner: 'owner-c' }, 5000);
+    expect(again).toMatchObject({ locked: true, item: { doc: '{"n":1}' } });
+    // A stale owner's write still follows the eTag rules but never frees a lock it does not hold.
+    await storage.writeDoc(key, '*', JSON.stringify({ n: 2 }), a);
+    expect(await redis.get(lockKey)).toBe('owner-c');
+    await storage.touchAndRelease(key, a);
+    expect(await redis.get(lockKey)).toBe('owner-c');
+    await storage.touchAndRelease(key, { key: lockKey, owner: 'owner-c' });
+    expect(await redis.exists(lockKey)).toBe(0);
+    expect(await redis.pttl(lockKey)).toBe(-2);
+  });
+
+  it('keeps the eTag compare-and-set on the combined write, and a conflict leaves the lock held', async () => {
+    const key = 'test/conversations/c-cas/';
+    const lockKey = keys.tagged('conv', 'test/c-cas', 'lock');
+    await storage.write({ [key]: { v: 1 } });
+    const read = (await storage.readRaw(key))!;
+    await storage.write({ [key]: { v: 2 } });
+    const lease = { key: lockKey, owner: 'o1' };
+    expect((await storage.lockAndRead(key, lease, 5000)).locked).toBe(true);
+    await expect(storage.writeDoc(key, read.etag, '{"v":3}', lease)).rejects.toThrow(/eTag conflict/);
+    expect(await redis.get(lockKey)).toBe('o1');
+    expect((await storage.readRaw(key))!.doc).toBe('{"v":2}');
+    await storage.touchAndRelease(key, lease);
+  });
+
+  it('withTurn: loads with the lock, saves and releases on commit, skips the write when nothing changed', async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 2000 });
+    const state = new TurnConversationState(storage, lock);
+    const prop = state.createProperty<{ count: number }>('counter');
+    const redisKey = storageKeyToRedisKey(keys, 'test/conversations/c-turn/');
+    const lockKey = lock.keyOf('test/c-turn');
+
+    await state.withTurn(context('c-turn'), async (commit) => {
+      expect(await redis.get(lockKey)).not.toBeNull();
+      await commit();
+      expect(await redis.exists(lockKey)).toBe(0);
+    });
+    expect(await redis.exists(redisKey)).toBe(0); // an untouched new conversation is not written
+
+    const c1 = context('c-turn');
+    await state.withTurn(c1, async (commit) => {
+      (await prop.get(c1, { count: 0 }))!.count += 1;
+      await commit();
+    });
+    expect(JSON.parse((await redis.hget(redisKey, 'doc'))!)).toEqual({ counter: { count: 1 } });
+    const etag = await redis.hget(redisKey, 'etag');
+
+    // Unchanged: no write (same eTag), but the idle TTL is refreshed and the lock released.
+    await redis.expire(redisKey, 30);
+    const c2 = context('c-turn');
+    await state.withTurn(c2, async (commit) => {
+      expect((await prop.get(c2))!.count).toBe(1);
+      await commit();
+    });
+    expect(await redis.hget(redisKey, 'etag')).toBe(etag);
+    expect(await redis.ttl(redisKey)).toBeGreaterThan(100);
+    expect(await redis.exists(lockKey)).toBe(0);
+
+    // Changed in place (a nested value): written.
+    const c3 = context('c-turn');
+    await state.withTurn(c3, async (commit) => {
+      (await prop.get(c3))!.count = 5;
+      await commit();
+    });
+    expect(JSON.parse((await redis.hget(redisKey, 'doc'))!)).toEqual({ counter: { count: 5 } });
+    expect(await redis.hget(redisKey, 'etag')).not.toBe(etag);
+  });
+
+  it('withTurn serialises turns of one conversation and releases the lock when the work throws', async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 300 });
+    const state = new TurnConversationState(storage, lock);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = state.withTurn(context('c-busy'), async () => gate);
+    await expect(state.withTurn(context('c-busy'), async () => undefined)).rejects.toBeInstanceOf(TurnLockTimeoutError);
+    release();
+    await first;
+    await expect(state.withTurn(context('c-busy'), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await redis.exists(lock.keyOf('test/c-busy'))).toBe(0);
+  });
+
+  it('saveChanges and load outside a turn behave like ConversationState (one round trip each)', async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 300 });
+    const state = new TurnConversationState(storage, lock);
+    const c1 = context('c-plain');
+    await state.createProperty<string>('x').set(c1, 'one');
+    await state.saveChanges(c1);
+    const c2 = context('c-plain');
+    expect(await state.createProperty<string>('x').get(c2)).toBe('one');
+    await state.clear(c2);
+    await state.saveChanges(c2);
+    expect(await redis.hget(storageKeyToRedisKey(keys, 'test/conversations/c-plain/'), 'doc')).toBe('{}');
+    await state.delete(c2);
+    expect(await state.createProperty<string>('x').get(context('c-plain'))).toBeUndefined();
+  });
+});
