@@ -3,7 +3,7 @@
  * HTTP routes. Everything is constructed here once and passed in; nothing else creates services.
  */
 import type { Server } from 'restify';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
 import { bullConnectionOptions, connectRedis, createRedis, Keys, type RedisClient } from '../services/redis';
@@ -14,6 +14,7 @@ import { createAccountServices, type AccountServiceOptions, type AccountServices
 import { createConversation, type FaqService } from '../dialogs';
 import { RedisMissLog } from '../services/insights/misses';
 import { PortalBot } from './portalBot';
+import { CachedClientsAuthentication } from './connectorCache';
 import { createServer, type HealthCheck } from './server';
 import { ResetPage } from './resetPage';
 import { EnrollPage } from './enrollPage';
@@ -127,7 +128,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     healthChecks.push({ name: 'directory', readinessOnly: true, check: async () => !(await services.directory.isEmpty()) });
   }
 
-  const auth = new ConfigurationBotFrameworkAuthentication({
+  // Connector and user-token clients are reused across turns (bot/connectorCache.ts).
+  const auth = new CachedClientsAuthentication({
     MicrosoftAppId: config.microsoft.appId,
     MicrosoftAppPassword: config.microsoft.appPassword,
     MicrosoftAppType: config.microsoft.appType,
