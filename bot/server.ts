@@ -1,7 +1,15 @@
 /**
  * HTTP routes of the host (restify): /api/messages, /healthz. Other capabilities add their routes
  * through `RouteModule`s so this file stays the one place that wires HTTP.
+ *
+ * `POST /api/messages` with a JSON body — every channel message — is served straight from node:http, in
+ * front of restify (its router, request decoration and body parser cost more than the turn's own HTTP
+ * work). Same limits, reasons and statuses: the body read up to MAX_BODY_BYTES (413 past it), bad JSON 400,
+ * the activity validated, auth failures 401. Everything else — other routes, other content types, gzip,
+ * Content-MD5, `Expect: 100-continue` — goes to restify as before, including its own /api/messages route,
+ * which answers with the same code.
  */
+import type { IncomingMessage, ServerResponse, Server as HttpServer } from 'node:http';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from '../services/logger';
@@ -72,6 +80,49 @@ function isAuthenticationError(err: unknown): boolean {
   return err instanceof Error && (err.constructor?.name === 'AuthenticationError' || (err as { statusCode?: number }).statusCode === 401);
 }
 
+/** What /api/messages answers: a status and, unless empty, a JSON body. */
+interface MessageOutcome {
+  status: number;
+  body?: unknown;
+}
+
+/** Served by the fast path: a plain JSON POST to /api/messages (anything unusual goes through restify). */
+function isPlainMessagePost(req: IncomingMessage): boolean {
+  if (req.method !== 'POST') return false;
+  const url = req.url ?? '';
+  if (url !== '/api/messages' && !url.startsWith('/api/messages?')) return false;
+  const h = req.headers;
+  return /^application\/json\s*(;|$)/i.test(h['content-type'] ?? '') && h['content-encoding'] === undefined && h['content-md5'] === undefined && h.expect === undefined;
+}
+
+/** Reads the whole body; past `limit` bytes the rest is read and dropped (as restify does) and `tooLarge` set. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ text: string; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.once('end', () => resolve({ text: size > limit ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge: size > limit }));
+    req.once('error', reject);
+  });
+}
+
+/** Answers as restify's JSON formatter does (same headers, same serialisation). */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status, { Server: SERVER_NAME });
+    res.end();
+    return;
+  }
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { Server: SERVER_NAME, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+const SERVER_NAME = 'portal-help-bot';
+
 /** A capability that serves its own HTTP routes (the reset page, the staff console, …). */
 export interface RouteModule {
   register(server: Server): void;
@@ -108,7 +159,7 @@ export function clientIp(req: Request, trustProxyHops = 0): string {
 
 export function createServer(deps: ServerDeps): Server {
   const { adapter, bot, redis, logger } = deps;
-  const server = restify.createServer({ name: 'portal-help-bot', handleUncaughtExceptions: false });
+  const server = restify.createServer({ name: SERVER_NAME, handleUncaughtExceptions: false });
 
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(
@@ -124,37 +175,68 @@ export function createServer(deps: ServerDeps): Server {
   const authFailures = new AuthFailureLog(logger, deps.authLogIntervalMs);
   const ownPort = () => (server.address() as { port?: number } | null)?.port;
 
-  server.post('/api/messages', async (req: Request, res: Response) => {
+  /** The message route's work, for both ways in: validate, run the turn, say what to answer. */
+  const processMessage = async (body: unknown, authorization: string | undefined): Promise<MessageOutcome> => {
     const started = Date.now();
-    try {
-      const allowedPorts = [ownPort(), ...(deps.devConnectorPorts ?? [])].filter((p): p is number => typeof p === 'number');
-      const problem = activityProblem(req.body, deps.authDisabled, allowedPorts);
-      if (problem) {
-        res.send(400, { error: problem });
-        return;
-      }
-      // adapter.process() would do the same, but it console.error()s every failure with its stack (one
-      // multi-line trace per unauthenticated request): call processActivity and log failures ourselves.
-      const authHeader = String(req.headers.authorization ?? '');
-      let invoke;
+    const outcome = await (async (): Promise<MessageOutcome> => {
       try {
-        invoke = await (adapter as unknown as ProcessActivity).processActivity(authHeader, fixTimestamps({ ...(req.body as Record<string, unknown>) }), (context) =>
-          bot.run(context),
-        );
+        const allowedPorts = [ownPort(), ...(deps.devConnectorPorts ?? [])].filter((p): p is number => typeof p === 'number');
+        const problem = activityProblem(body, deps.authDisabled, allowedPorts);
+        if (problem) return { status: 400, body: { error: problem } };
+        // adapter.process() would do the same, but it console.error()s every failure with its stack (one
+        // multi-line trace per unauthenticated request): call processActivity and log failures ourselves.
+        let invoke;
+        try {
+          invoke = await (adapter as unknown as ProcessActivity).processActivity(String(authorization ?? ''), fixTimestamps({ ...(body as Record<string, unknown>) }), (context) =>
+            bot.run(context),
+          );
+        } catch (err) {
+          if (!isAuthenticationError(err)) throw err;
+          authFailures.note((err as Error).message.replace(/\s+/g, ' ').slice(0, 120));
+          return { status: 401, body: { error: 'unauthorized' } };
+        }
+        return { status: invoke?.status ?? 200, body: invoke?.body || undefined };
       } catch (err) {
-        if (!isAuthenticationError(err)) throw err;
-        authFailures.note((err as Error).message.replace(/\s+/g, ' ').slice(0, 120));
-        res.send(401, { error: 'unauthorized' });
-        return;
+        logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'message route failed');
+        return { status: 500, body: { error: 'Something went wrong processing this activity.' } };
       }
-      res.status(invoke?.status ?? 200);
-      if (invoke?.body) res.send(invoke.body);
+    })();
+    logger.debug({ route: 'messages', status: outcome.status, ms: Date.now() - started }, 'request done');
+    return outcome;
+  };
+
+  // restify's route: the bodies the fast path leaves to restify's parser (other content types, gzip, …).
+  server.post('/api/messages', async (req: Request, res: Response) => {
+    const { status, body } = await processMessage(req.body, req.headers.authorization);
+    if (body === undefined) {
+      res.status(status);
       res.end();
-      logger.debug({ route: 'messages', status: res.statusCode, ms: Date.now() - started }, 'request done');
-    } catch (err) {
-      logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'message route failed');
-      if (!res.headersSent) res.send(500, { error: 'Something went wrong processing this activity.' });
+    } else res.send(status, body);
+  });
+
+  // The fast path, in front of restify: restify's own request listener serves everything else.
+  const http = server.server as HttpServer;
+  const restifyListeners = http.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  http.removeAllListeners('request');
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!isPlainMessagePost(req)) {
+      for (const listener of restifyListeners) listener.call(http, req, res);
+      return;
     }
+    readBody(req, MAX_BODY_BYTES).then(
+      async ({ text, tooLarge }) => {
+        if (tooLarge) return sendJson(res, 413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
+        let body: unknown;
+        try {
+          body = text.length ? JSON.parse(text) : undefined;
+        } catch (err) {
+          return sendJson(res, 400, { error: `Invalid JSON: ${(err as Error).message}`.slice(0, 200) });
+        }
+        const outcome = await processMessage(body, req.headers.authorization);
+        sendJson(res, outcome.status, outcome.body);
+      },
+      () => res.destroy(), // the client went away mid-body: nobody to answer
+    );
   });
 
   const withTimeout = (p: Promise<boolean>) =>
