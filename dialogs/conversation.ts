@@ -4,7 +4,7 @@
  * state afterwards; everything about what a message means happens here, in the dialogs layer.
  */
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import { DialogSet, DialogTurnStatus, type DialogContext, type DialogState, type DialogStateManagerConfiguration } from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { MAIN_DIALOG, type MainDialog, type MainOptions } from './mainDialog';
@@ -24,8 +24,17 @@ export interface ConversationDeps {
   handoffTurns?: HandoffTurns;
 }
 
+/** Where botbuilder-dialogs' DialogStateManager looks for (and caches) its configuration in a turn's turnState. */
+const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
+
 export class Conversation {
   private readonly dialogs: DialogSet;
+  /**
+   * DialogStateManager's configuration (memory scopes, path resolvers), which botbuilder-dialogs builds afresh
+   * every turn: built by the first turn, then given to every later one. Its scopes keep nothing of a turn
+   * (they read the turn's context), and this bot adds no per-turn scopes.
+   */
+  private stateManagerConfiguration: DialogStateManagerConfiguration | undefined;
 
   constructor(private readonly deps: ConversationDeps) {
     this.dialogs = new DialogSet(deps.dialogState);
@@ -33,12 +42,21 @@ export class Conversation {
     if (deps.handoffTurns) this.dialogs.add(deps.handoffTurns.dialog);
   }
 
+  private async createContext(context: TurnContext): Promise<DialogContext> {
+    if (this.stateManagerConfiguration && !context.turnState.has(DIALOG_STATE_MANAGER_CONFIGURATION)) {
+      context.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.stateManagerConfiguration);
+    }
+    const dc = await this.dialogs.createContext(context);
+    this.stateManagerConfiguration ??= dc.state.configuration;
+    return dc;
+  }
+
   /** A patient (not the bot) joined: greet them with the menu, unless a dialog is already running. */
   async onMembersAdded(context: TurnContext): Promise<void> {
     const botId = context.activity.recipient?.id;
     const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== botId);
     if (!joined) return;
-    const dc = await this.dialogs.createContext(context);
+    const dc = await this.createContext(context);
     if (!dc.activeDialog) await dc.beginDialog(MAIN_DIALOG, { menu: 'welcome' } satisfies MainOptions);
   }
 
@@ -47,7 +65,7 @@ export class Conversation {
    * Returns true when a flow was in progress.
    */
   async cancel(context: TurnContext): Promise<boolean> {
-    const dc = await this.dialogs.createContext(context);
+    const dc = await this.createContext(context);
     const wasInFlow = inFlow(dc);
     if (dc.activeDialog) await dc.cancelAllDialogs();
     return wasInFlow;
@@ -56,7 +74,7 @@ export class Conversation {
   /** Routes one message: emergency → interruptions → the waiting dialog → the main dialog. */
   async onMessage(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
-    const dc = await this.dialogs.createContext(context);
+    const dc = await this.createContext(context);
     const decision = this.deps.faq.decide(text);
 
     // 1. Emergency: first and alone, whatever was in progress.
