@@ -2,14 +2,15 @@
  * EnrollDialog ("I have an enrollment token", "the office gave me a code to sign up"): asks for the enrollment
  * token, then last name and date of birth as a second factor, and hands them to the enrollment use case → a
  * one-time link to the create-account page. A wrong token, name or date gets one uniform failure that never
- * says which part was wrong (limited attempts are refused the same way, without being checked).
+ * says which part was wrong (limited attempts are refused the same way, without being checked). A patient with
+ * no token is offered an enrollment request instead (the request-enrollment flow).
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { ENROLLMENT_TOKEN_TTL_SECONDS } from '../services/tokens';
 import { CHOICES } from './choices';
 import type { DialogDeps } from './deps';
 import { askMenu, callerOf, followChoice, unreadable, type FlowResult, type Menu } from './flow';
-import { choice } from './input';
+import { choice, matchChoice } from './input';
 import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 
 export const ENROLL_DIALOG = 'enrollDialog';
@@ -19,6 +20,19 @@ const ENROLLMENT_TOKEN_DAYS = ENROLLMENT_TOKEN_TTL_SECONDS / (24 * 3600);
 
 /** The one reply for a wrong token, last name or date of birth (or an attempt over the limits). */
 export const ENROLL_FAILED = `Sorry, I couldn't match those details to a valid enrollment token. Please check the token, your last name and your date of birth, and try again. Enrollment tokens work once and expire after ${ENROLLMENT_TOKEN_DAYS} days; if yours has expired, the practice can send you a new one.`;
+
+/** Offered with the token question: a patient without one can ask the practice to enroll them instead. */
+const NO_TOKEN = choice("I don't have a token", [
+  'no token',
+  'no enrollment token',
+  "i don't have an enrollment token",
+  "i don't have one",
+  "don't have one",
+  'no code',
+  "i don't have a code",
+  'none',
+  'i never got one',
+]);
 
 const FAILED: Menu = [
   [CHOICES.tryAgain, 'retry'],
@@ -49,11 +63,16 @@ export class EnrollDialog extends ComponentDialog {
   }
 
   private async askToken(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return ask(step, 'I can help you create your portal account with the enrollment token from the practice. Please type the token exactly as the practice gave it to you.');
+    return ask(step, {
+      text: 'I can help you create your portal account with the enrollment token from the practice. Please type the token exactly as the practice gave it to you.',
+      choices: [NO_TOKEN],
+    });
   }
 
   private async askLastName(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const text = (typeof step.result === 'string' ? step.result : '').trim();
+    // No token after all: the practice can enroll them on request (an invitation email once staff approve).
+    if (matchChoice(text, [NO_TOKEN])) return step.endDialog({ next: 'request-enrollment' } satisfies FlowResult);
     // A question instead of a token is routed as one; anything token-sized is checked later, with the rest.
     if (!text || text.length > 64 || text.split(/\s+/).length > 3) return unreadable(step, this.deps.isNewQuestion, "That didn't look like an enrollment token.");
     (step.values as Values).token = this.deps.sealer.seal(text);

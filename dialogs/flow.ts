@@ -23,6 +23,7 @@ export const FLOW_NAMES = [
   'contact-practice',
   'handoff',
   'enroll-with-token',
+  'request-enrollment',
 ] as const;
 export type FlowName = (typeof FLOW_NAMES)[number];
 

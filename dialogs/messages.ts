@@ -5,7 +5,8 @@
  */
 import type { Config } from '../services/config';
 import { isPracticeOpen } from '../services/practice/hours';
-import { EMAIL_LINK_MINUTES, PRACTICE_TOKEN_DAYS } from '../services/recovery';
+import { EMAIL_LINK_MINUTES, ENROLL_INVITE_DAYS, PRACTICE_TOKEN_DAYS } from '../services/recovery';
+import type { RequestKind } from '../services/requests';
 import type { Choice } from './input';
 
 export type PracticeInfo = Config['practice'];
@@ -63,4 +64,27 @@ export const UNIFORM = {
     "Thanks. If that address is on an account, we've sent the username to it. Please check your inbox (and your spam folder) in the next few minutes.",
   resetLinkSent: `Thanks. If that matches an account with a verified email, we've emailed a link to reset your password. The link works once and expires in ${EMAIL_LINK_MINUTES} minutes.`,
   practiceTokenFailed: `Sorry, that username and token don't match a valid reset token. Tokens work once and expire after ${PRACTICE_TOKEN_DAYS} days. Please check the token and try again, or ask the practice for a new one.`,
+};
+
+/**
+ * A practice request, per kind (dialogs/practiceRequestDialog.ts): what the bot offers to ask for, and what
+ * happens once it is filed. The same words whether or not the details match a patient (the bot never checks).
+ */
+export const REQUEST_WORDING: Record<RequestKind, { intro: string; filed: string }> = {
+  'token-renewal': {
+    intro: 'I can ask the practice to send you a new enrollment token.',
+    filed: 'The practice will send you a new enrollment token. Once it is issued, your old token stops working automatically.',
+  },
+  reactivation: {
+    intro: 'I can ask the practice to reactivate your portal account.',
+    filed: 'The practice will review your account and let you know once it is active again.',
+  },
+  'reset-token': {
+    intro: 'I can ask the practice for a password reset token.',
+    filed: 'The practice will contact you with a password reset token. When you have it, tell me "I have my password reset token".',
+  },
+  enrollment: {
+    intro: 'I can ask the practice to enroll you in the patient portal, no token needed.',
+    filed: `Once the practice has checked your details, they will email an invitation to the address on your patient record. Its link lets you create your portal account and works for ${ENROLL_INVITE_DAYS} days. If they have no email for you, they will contact you.`,
+  },
 };

@@ -1,15 +1,17 @@
 /**
  * PracticeRequestDialog: asks the practice (through the practice-request use case) for something only staff can do — a new enrollment token
- * ("my token isn't working"), reactivating an unenrolled account, or a password-reset token for a patient
- * who remembers only the username. Collects first name, last name, date of birth and a contact email or
- * phone, files the request in the practice's queue, notifies the practice by email (reference only, no
- * PHI), and gives the patient the reference to ask about its status.
+ * ("my token isn't working"), reactivating an unenrolled account, a password-reset token for a patient
+ * who remembers only the username, or enrolling a patient who has no token (staff approve → an invitation
+ * email). Collects first name, last name, date of birth and a contact email or phone, files the request in
+ * the practice's queue, notifies the practice by email (reference only, no PHI), and gives the patient the
+ * reference to ask about its status. The wording per kind is in messages.ts (`REQUEST_WORDING`).
  */
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { RequestKind } from '../services/requests';
 import type { DialogDeps } from './deps';
 import { DEFAULT_REQUEST_RESPONSE_TIME } from './faq';
 import { callerOf, unreadable, type FlowResult } from './flow';
+import { REQUEST_WORDING } from './messages';
 import { askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 
 export const PRACTICE_REQUEST_DIALOG = 'practiceRequestDialog';
@@ -18,20 +20,6 @@ const STEPS = `${PRACTICE_REQUEST_DIALOG}.steps`;
 export interface PracticeRequestOptions {
   kind: RequestKind;
 }
-
-const INTRO: Record<RequestKind, string> = {
-  'token-renewal': 'I can ask the practice to send you a new enrollment token.',
-  reactivation: 'I can ask the practice to reactivate your portal account.',
-  'reset-token': 'I can ask the practice for a password reset token.',
-};
-
-const FILED: Record<RequestKind, string> = {
-  'token-renewal':
-    'The practice will send you a new enrollment token. Once it is issued, your old token stops working automatically.',
-  reactivation: 'The practice will review your account and let you know once it is active again.',
-  'reset-token':
-    'The practice will contact you with a password reset token. When you have it, tell me "I have my password reset token".',
-};
 
 interface Values {
   kind: RequestKind;
@@ -66,7 +54,7 @@ export class PracticeRequestDialog extends ComponentDialog {
     return askFor(
       step,
       'name',
-      { text: `${INTRO[kind]} The practice needs a few details to find your record. What is your first name?` },
+      { text: `${REQUEST_WORDING[kind].intro} The practice needs a few details to find your record. What is your first name?` },
       'Please type just your first name, using letters.',
     );
   }
@@ -134,7 +122,7 @@ export class PracticeRequestDialog extends ComponentDialog {
     const when = `The practice answers requests ${this.deps.requestResponseTime ?? DEFAULT_REQUEST_RESPONSE_TIME}.`;
     await say(
       step.context,
-      `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${FILED[values.kind]} ${when} You can ask me "status of ${requestId}" at any time.`,
+      `Thank you. I've sent your request to the practice. Your reference number is ${requestId}. ${REQUEST_WORDING[values.kind].filed} ${when} You can ask me "status of ${requestId}" at any time.`,
     );
     return step.endDialog({} satisfies FlowResult);
   }

@@ -36,6 +36,8 @@ export const FLOWS: Record<FlowName, FlowSpec> = {
   // "Talk to a person": the live-handoff queue during office hours with staff online, else contact + callback offer.
   handoff: { dialogId: HANDOFF_DIALOG, label: 'talking to a person' },
   'enroll-with-token': { dialogId: ENROLL_DIALOG, label: 'your enrollment token' },
+  // No token: staff approve the request and the patient is emailed an invitation (services/admin requests:resolve).
+  'request-enrollment': { dialogId: PRACTICE_REQUEST_DIALOG, options: { kind: 'enrollment' }, label: 'your enrollment request' },
 };
 
 /** One instance of every dialog the registry names. */

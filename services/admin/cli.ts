@@ -21,7 +21,7 @@ import { createRedis, Keys } from '../redis';
 import { parseRequestId, type PracticeRequest, type RequestQueue } from '../requests';
 import type { TokenService } from '../tokens';
 import type { SecurityQuestionLock } from '../limits';
-import { PRACTICE_TOKEN_DAYS, type Recovery } from '../recovery';
+import { PRACTICE_TOKEN_DAYS, type InviteOutcome, type Recovery } from '../recovery';
 import { MISS_RETENTION_DAYS, RedisMissLog, type MissLog } from '../insights/misses';
 import { STAFF_ROLES, StaffDirectory, type StaffRole } from '../staff';
 
@@ -299,21 +299,7 @@ const COMMANDS: Record<string, Command> = {
         io.err('enrollment:invite needs the recovery use cases (not available here).');
         return 2;
       }
-      const outcome = await s.recovery.inviteToEnroll(args[0]!);
-      switch (outcome.kind) {
-        case 'sent':
-          io.out(`Invitation emailed to patient ${args[0]}'s notification email on file (link valid ${outcome.days} days, works once).`);
-          return 0;
-        case 'has-account':
-          io.err(`Patient ${args[0]} already has a portal account.`);
-          return 1;
-        case 'no-email':
-          io.err(`Patient ${args[0]} has no notification email on file: issue an enrollment token instead (enrollment:issue).`);
-          return 1;
-        default:
-          io.err(`No patient with id ${args[0]}.`);
-          return 1;
-      }
+      return reportInvite(await s.recovery.inviteToEnroll(args[0]!), args[0]!, io);
     },
   },
 
@@ -331,7 +317,7 @@ const COMMANDS: Record<string, Command> = {
 
   'requests:list': {
     usage: 'requests:list [--status open|resolved] [--json]',
-    summary: 'List patient requests (token renewal, reactivation, reset token), oldest first.',
+    summary: 'List patient requests (token renewal, reactivation, reset token, enrollment), oldest first.',
     flags: { json: 'boolean', status: 'string' },
     schema: z.object({
       args: z.tuple([]),
@@ -356,7 +342,7 @@ const COMMANDS: Record<string, Command> = {
   'requests:resolve': {
     usage: 'requests:resolve REQUEST_ID --patient PATIENT_ID [--by STAFF_NAME]',
     summary:
-      'Resolve a request for the given patient. Token renewal: issue a new enrollment token (the old one stops working) and email it to the email on file. Reset token: issue a practice reset token. Reactivation: set the account active.',
+      'Resolve a request for the given patient. Token renewal: issue a new enrollment token (the old one stops working) and email it to the email on file. Reset token: issue a practice reset token. Reactivation: set the account active. Enrollment: email the invitation of enrollment:invite (no email on file: an enrollment token to hand over).',
     flags: { patient: 'string', by: 'string' },
     schema: z.object({
       args: z.tuple([nonEmpty('REQUEST_ID')]),
@@ -431,7 +417,13 @@ async function resolveRequest(requestId: string, patientId: string, by: string |
     return 1;
   }
   const account = await s.directory.getAccountForPatient(patient.id);
-  if (request.kind !== 'token-renewal' && !account) {
+  if (request.kind === 'enrollment') {
+    if (!s.recovery) throw new AdminUsageError('Resolving an enrollment request needs the recovery use cases (not available here).');
+    if (account) {
+      io.err(`Patient ${patient.id} already has a portal account, so there is nothing to enroll (a password reset or reactivation may be what they need); nothing done.`);
+      return 1;
+    }
+  } else if (request.kind !== 'token-renewal' && !account) {
     io.err(`Patient ${patient.id} has no portal account, so a ${request.kind} request cannot be resolved for them; nothing done.`);
     return 1;
   }
@@ -461,6 +453,8 @@ async function resolveRequest(requestId: string, patientId: string, by: string |
     return 0;
   }
 
+  if (request.kind === 'enrollment') return resolveEnrollment(ref, patient.id, s, io);
+
   // token-renewal
   const token = await s.tokens.issueEnrollmentToken(patient.id);
   await s.audit.record({ type: 'enrollment-token-issued', patientId: patient.id, requestId: ref });
@@ -480,6 +474,48 @@ async function resolveRequest(requestId: string, patientId: string, by: string |
   }
   io.out(`Resolved ${ref}: a new enrollment token was emailed to patient ${patient.id}'s email on file; the old token no longer works.`);
   return 0;
+}
+
+/**
+ * An approved enrollment request: the invitation `enrollment:invite` sends (one implementation, in
+ * services/recovery), audited with the request's reference. A patient with no notification email on file gets
+ * an enrollment token for staff to hand over instead, as a token renewal does.
+ */
+async function resolveEnrollment(ref: string, patientId: string, s: AdminServices, io: AdminIO): Promise<number> {
+  let outcome: InviteOutcome;
+  try {
+    outcome = await s.recovery!.inviteToEnroll(patientId, { requestId: ref });
+  } catch (err) {
+    io.err(`Resolved ${ref}, but the invitation could not be queued (${describeError(err)}). Send it again with: enrollment:invite ${patientId}`);
+    return 1;
+  }
+  if (outcome.kind === 'no-email') {
+    const token = await s.tokens.issueEnrollmentToken(patientId);
+    await s.audit.record({ type: 'enrollment-token-issued', patientId, requestId: ref });
+    io.out(`Resolved ${ref}. Patient ${patientId} has no notification email on file: give them this enrollment token by phone or in person:`);
+    io.out(token);
+    return 0;
+  }
+  io.out(`Resolved ${ref}.`);
+  return reportInvite(outcome, patientId, io);
+}
+
+/** What an invitation did, for staff (`enrollment:invite`, an approved enrollment request); the exit code. */
+function reportInvite(outcome: InviteOutcome, patientId: string, io: AdminIO): number {
+  switch (outcome.kind) {
+    case 'sent':
+      io.out(`Invitation emailed to patient ${patientId}'s notification email on file (link valid ${outcome.days} days, works once).`);
+      return 0;
+    case 'has-account':
+      io.err(`Patient ${patientId} already has a portal account.`);
+      return 1;
+    case 'no-email':
+      io.err(`Patient ${patientId} has no notification email on file: issue an enrollment token instead (enrollment:issue).`);
+      return 1;
+    default:
+      io.err(`No patient with id ${patientId}.`);
+      return 1;
+  }
 }
 
 function formatTable(list: PracticeRequest[]): string {

@@ -26,7 +26,10 @@ export type LimitName =
   | 'practiceTokenPerConversation'
   | 'practiceRequestPerConversation'
   | 'practiceRequestPerUser'
-  | 'practiceRequestPerIp';
+  | 'practiceRequestPerIp'
+  | 'enrollTokenPerConversation'
+  | 'enrollTokenPerToken'
+  | 'enrollUsernameCheckPerIp';
 
 export const LIMIT_NAMES: readonly LimitName[] = [
   'perConversation',
@@ -37,6 +40,9 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   'practiceRequestPerConversation',
   'practiceRequestPerUser',
   'practiceRequestPerIp',
+  'enrollTokenPerConversation',
+  'enrollTokenPerToken',
+  'enrollUsernameCheckPerIp',
 ];
 
 export interface LimitRule {
@@ -57,6 +63,12 @@ export interface LimitOptions {
   practiceRequestsPerUserPerDay?: number;
   /** New practice requests per client IP per day, where an IP is known (default 10). */
   practiceRequestsPerIpPerDay?: number;
+  /** Enrollment-token attempts (token + last name + date of birth) per conversation per hour (default 5). */
+  enrollTokenPerConversationPerHour?: number;
+  /** Attempts per typed enrollment token per hour, across conversations (default 5). */
+  enrollTokenPerTokenPerHour?: number;
+  /** The create-account page's live "username available?" checks per client IP per minute (default 60). */
+  enrollUsernameChecksPerIpPerMinute?: number;
 }
 
 /** The rules from configuration. */
@@ -72,6 +84,11 @@ export function limitRules(limits: Config['limits'], opts: LimitOptions = {}): R
     // New conversations are free to open, so a channel user (and an IP, where known) has a daily cap too.
     practiceRequestPerUser: { points: opts.practiceRequestsPerUserPerDay ?? 3, durationSeconds: 24 * 3600 },
     practiceRequestPerIp: { points: opts.practiceRequestsPerIpPerDay ?? 10, durationSeconds: 24 * 3600 },
+    // Enrollment (issue 12): guessing a token and its second factor, from one chat and against one token;
+    // and probing which usernames exist through the create-account page's live check.
+    enrollTokenPerConversation: { points: opts.enrollTokenPerConversationPerHour ?? 5, durationSeconds: 3600 },
+    enrollTokenPerToken: { points: opts.enrollTokenPerTokenPerHour ?? 5, durationSeconds: 3600 },
+    enrollUsernameCheckPerIp: { points: opts.enrollUsernameChecksPerIpPerMinute ?? 60, durationSeconds: 60 },
   };
 }
 

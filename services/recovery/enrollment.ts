@@ -47,8 +47,8 @@ export async function redeemEnrollmentToken(
   const allowed = await withinLimits(
     deps,
     [
-      ['practiceTokenPerConversation', ref],
-      ['perAccount', accountLimitKey(deps.serverSecret, `enroll-token:${typed}`)],
+      ['enrollTokenPerConversation', ref],
+      ['enrollTokenPerToken', accountLimitKey(deps.serverSecret, `enroll-token:${typed}`)],
     ],
     { conversationRef: ref, flow: 'enroll-token' },
   );
@@ -82,7 +82,7 @@ export type UsernameCheck = 'ok' | 'invalid' | 'not-available' | 'limited';
 /** The page's live check: 'not-available' is all it says about a taken username. Limited per client IP. */
 export async function checkUsername(deps: RecoveryDeps, username: string, caller: Caller): Promise<UsernameCheck> {
   const ip = caller.clientIp ?? 'unknown';
-  const allowed = await withinLimits(deps, [['perIp', callerLimitKey(deps.serverSecret, 'ip', ip)]], { conversationRef: caller.conversationRef, flow: 'enroll-username' });
+  const allowed = await withinLimits(deps, [['enrollUsernameCheckPerIp', callerLimitKey(deps.serverSecret, 'ip', ip)]], { conversationRef: caller.conversationRef, flow: 'enroll-username' });
   if (!allowed) return 'limited';
   const name = (username ?? '').trim();
   if (!USERNAME_RULE.check(name)) return 'invalid';
@@ -185,8 +185,12 @@ export async function verifyEmail(deps: RecoveryDeps, token: string): Promise<Ve
 
 export type InviteOutcome = { kind: 'sent'; days: number } | { kind: 'no-email' | 'has-account' | 'unknown-patient' };
 
-/** Emails the patient's notification address a one-time create-account link (7 days). */
-export async function inviteToEnroll(deps: RecoveryDeps, patientId: string): Promise<InviteOutcome> {
+/**
+ * Emails the patient's notification address a one-time create-account link (7 days). The one way to invite:
+ * `enrollment:invite` and resolving an `enrollment` request (`requests:resolve`, the staff console) both call it;
+ * `requestId` names the request it answers in the audit event.
+ */
+export async function inviteToEnroll(deps: RecoveryDeps, patientId: string, opts: { requestId?: string } = {}): Promise<InviteOutcome> {
   const patient = await deps.directory.getPatient(patientId);
   if (!patient) return { kind: 'unknown-patient' };
   if (await deps.directory.getAccountForPatient(patient.id)) return { kind: 'has-account' };
@@ -198,7 +202,7 @@ export async function inviteToEnroll(deps: RecoveryDeps, patientId: string): Pro
     data: { enrollUrl: enrollUrl(deps.publicBaseUrl, token), days: String(ENROLL_INVITE_DAYS) },
     idempotencyKey: `enroll-invitation:${sha256(token)}`,
   });
-  await deps.audit.record({ type: 'enrollment-invited', patientId: patient.id });
+  await deps.audit.record({ type: 'enrollment-invited', patientId: patient.id, ...(opts.requestId ? { requestId: opts.requestId } : {}) });
   return { kind: 'sent', days: ENROLL_INVITE_DAYS };
 }
 

@@ -75,7 +75,8 @@ export interface Recovery {
   checkUsername(username: string, caller: Caller): Promise<UsernameCheck>;
   createAccount(input: CreateAccountInput): Promise<CreateAccountOutcome>;
   verifyEmail(token: string): Promise<VerifyEmailOutcome>;
-  inviteToEnroll(patientId: string): Promise<InviteOutcome>;
+  /** Emails a create-account link (7 days) to the patient's notification address; `requestId`: the enrollment request it answers. */
+  inviteToEnroll(patientId: string, opts?: { requestId?: string }): Promise<InviteOutcome>;
 }
 
 export interface RecoveryOptions {
@@ -134,6 +135,6 @@ export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions
     checkUsername: (username, caller) => floor(() => checkUsername(deps, username, caller)),
     createAccount: (input) => createAccount(deps, input),
     verifyEmail: (token) => verifyEmail(deps, token),
-    inviteToEnroll: (patientId) => inviteToEnroll(deps, patientId),
+    inviteToEnroll: (patientId, opts) => inviteToEnroll(deps, patientId, opts),
   };
 }

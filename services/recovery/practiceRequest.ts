@@ -1,7 +1,8 @@
 /**
  * Requests only staff can fulfil — a new enrollment token, reactivating an account, a password-reset
- * token: file one in the practice's queue (details sealed at rest), announce it to the practice by email
- * (reference only, no PHI), and tell a patient later whether it is open or done.
+ * token, enrolling a patient who has no token: file one in the practice's queue (details sealed at rest),
+ * announce it to the practice by email (reference only, no PHI), and tell a patient later whether it is
+ * open or done.
  *
  * Abuse by volume (a script opening many conversations): new requests are capped per conversation, per
  * channel user (`Caller.userRef`, PRACTICE_REQUESTS_PER_USER_PER_DAY) and per IP where one is known; the
@@ -20,6 +21,7 @@ const AUDIT_TYPE: Record<RequestKind, AuditType> = {
   'token-renewal': 'renewal-requested',
   reactivation: 'reactivation-requested',
   'reset-token': 'reset-token-requested',
+  enrollment: 'enrollment-requested',
 };
 
 export type FileRequestOutcome = { kind: 'filed'; requestId: string } | { kind: 'limited' } | { kind: 'invalid'; fields: string[] };

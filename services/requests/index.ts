@@ -1,2 +1,2 @@
-/** Patients' requests to the practice (token renewal, reactivation, reset token). */
+/** Patients' requests to the practice (token renewal, reactivation, reset token, enrollment). */
 export * from './request-queue';

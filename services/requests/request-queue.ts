@@ -1,6 +1,7 @@
 /**
  * Requests patients send to the practice through the bot — a new enrollment token ("my token isn't
- * working"), reactivation of an unenrolled account, or a password-reset token — for staff to resolve.
+ * working"), reactivation of an unenrolled account, a password-reset token, or enrollment in the portal
+ * for a patient the practice gave no token ("I want to sign up but I don't have a code") — for staff to resolve.
  *
  * Each request gets a short reference the patient can read back on the phone (`R-7K3Q9P`). The details
  * staff need (name, date of birth, contact) are never logged, and are kept in Redis only sealed (AES-GCM
@@ -25,7 +26,7 @@ import { createSealer, type Sealer } from '../state/sealer';
 import { foldLoose } from '../text/fold';
 import { TYPABLE_ALPHABET } from '../tokens/token-service';
 
-export const REQUEST_KINDS = ['token-renewal', 'reactivation', 'reset-token'] as const;
+export const REQUEST_KINDS = ['token-renewal', 'reactivation', 'reset-token', 'enrollment'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 export type RequestStatus = 'open' | 'resolved';
 

@@ -82,11 +82,18 @@ describe('MainDialog: answer and offer', () => {
     expect((await c.ask('sure')).text).toMatch(/^I can ask the practice to send you a new enrollment token\. .*What is your first name\?$/);
   });
 
+  it('"yes" to "how do I enroll" starts request-enrollment: the practice-request dialog with kind enrollment', async () => {
+    const c = mainClient();
+    const replies = await c.send('how do I enroll in the portal');
+    expect(replies.map((r) => r.text)).toEqual([answerOf('enroll'), promptOf('enroll')]);
+    expect((await c.ask('yes')).text).toMatch(/^I can ask the practice to enroll you in the patient portal, no token needed\. .*What is your first name\?$/);
+  });
+
   it('an entry without a flow is answered with its follow-ups as choices', async () => {
     const c = mainClient();
-    const reply = await c.ask('how do I enroll in the portal');
-    expect(reply.text).toBe(answerOf('enroll'));
-    expect(reply.buttons).toEqual(f.faq.entry('enroll')!.followUps!.map((id) => f.faq.entry(id)!.title));
+    const reply = await c.ask('can I use the portal on my phone');
+    expect(reply.text).toBe(answerOf('mobile-access'));
+    expect(reply.buttons).toEqual(f.faq.entry('mobile-access')!.followUps!.map((id) => f.faq.entry(id)!.title));
   });
 });
 
@@ -158,8 +165,8 @@ describe('MainDialog: flows chain and hand back', () => {
     const c = mainClient();
     await c.send('I forgot my password');
     await c.ask('yes');
-    const reply = await c.ask('how do I enroll in the portal');
-    expect(reply.text).toBe(answerOf('enroll'));
+    const reply = await c.ask('can I use the portal on my phone');
+    expect(reply.text).toBe(answerOf('mobile-access'));
   });
 });
 

@@ -85,13 +85,13 @@ describe('enrollment use cases', () => {
       { token, lastName: 'Whitfield', dateOfBirth: '1980-06-16' },
     ];
     for (const a of attempts) expect(await recovery.redeemEnrollmentToken(a, caller())).toEqual({ kind: 'failed' });
-    // Per-token limit (RATE_LIMIT_ACCOUNT_PER_HOUR, 1000 here): spend it, then even the right answers fail.
+    // Per-token limit (enrollTokenPerToken, 5 an hour; three used above): spend it, then even the right answers fail.
     const limits = p.host.app.services.limits;
     const { accountLimitKey } = await import('../../services/recovery');
     const key = accountLimitKey(p.host.config.serverSecret, `enroll-token:${token}`);
-    while (await limits.consume('perAccount', key)) {
-      /* spend */
-    }
+    let spent = 0;
+    while (await limits.consume('enrollTokenPerToken', key)) spent += 1;
+    expect(spent).toBe(limits.rules.enrollTokenPerToken.points - 2); // two attempts typed this token exactly
     expect(await recovery.redeemEnrollmentToken({ token, lastName: 'Whitfield', dateOfBirth: '1980-06-15' }, caller())).toEqual({ kind: 'failed' });
     // The token itself was not spent.
     expect((await p.admin(['enrollment:check', token])).code).toBe(0);
