@@ -248,6 +248,20 @@ describe('admin CLI (runAdmin, in-process)', () => {
     expect(await services.requests.status(noAccount.requestId)).toBe('open');
   });
 
+  test('requests:resolve (enrollment): without the use cases exit 2 and the request stays open; an invitation that cannot be queued: exit 1, told how to re-send', async () => {
+    const { requestId } = await services.requests.create({ kind: 'enrollment', firstName: 'Linh', lastName: 'Nguyen', dateOfBirth: '2001-09-30', contact: { phone: '555 0106' } });
+    const noUseCases = await run(['requests:resolve', requestId, '--patient', 'P-1005']);
+    expect(noUseCases.code).toBe(2);
+    expect(await services.requests.status(requestId)).toBe('open');
+
+    // Only the CLI's handling is under test here: the invitation itself (real mail) is tested through the host in test/enroll.
+    const io = capture();
+    const failing: AdminServices = { ...services, recovery: { inviteToEnroll: async () => Promise.reject(new Error('outbox unavailable')) } };
+    expect(await runAdmin(['requests:resolve', requestId, '--patient', 'P-1005'], failing, io)).toBe(1);
+    expect(io.stderr.join('\n')).toMatch(/could not be queued \(outbox unavailable\)\. Send it again with: enrollment:invite P-1005/);
+    expect(await services.requests.status(requestId)).toBe('resolved');
+  });
+
   test('audit:tail, text and JSON, carries no PHI', async () => {
     // Enough events of its own, so the test does not depend on what earlier tests recorded.
     for (let i = 0; i < 25; i += 1) await services.audit.record({ type: 'request-resolved', requestId: 'R-7K3Q9P', patientId: 'P-1001' });
