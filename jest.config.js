@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/scale needs a Redis Cluster and Sentinel: `npm run test:scale` (jest.scale.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/scale/'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // Checks Redis (TEST_REDIS_URL), redis-server and Chromium first; says in one line what to install.
   globalSetup: '<rootDir>/test/helpers/globalSetup.ts',

@@ -1,0 +1,23 @@
+/**
+ * `npm run test:scale`: beyond one machine (issue 11). Needs scripts/redis-cluster.sh and scripts/redis-sentinel.sh
+ * running (.ci/run starts them). test/scale/env.ts points the shared helpers at the cluster, so the storage +
+ * turn-lock, handoff queue, request queue and end-to-end recovery tests below run against it unchanged; test/scale
+ * adds the cluster-specific, Sentinel-failover, two-instance and faults-under-load tests.
+ */
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  testMatch: [
+    '<rootDir>/test/scale/**/*.test.ts',
+    '<rootDir>/test/services/turnState.test.ts',
+    '<rootDir>/test/handoff/queue.test.ts',
+    '<rootDir>/test/services/requests.test.ts',
+    '<rootDir>/test/e2e/recover-username.test.ts',
+    '<rootDir>/test/e2e/reset-by-email.test.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/'],
+  setupFiles: ['<rootDir>/test/scale/env.ts'],
+  globalSetup: '<rootDir>/test/scale/globalSetup.ts',
+  testTimeout: 60000,
+};
