@@ -427,11 +427,17 @@ function isObjectMismatch(messageObjects: readonly string[], questionObjects: re
   return true;
 }
 
+/** Longest message token given to fuse.js (its bitap pattern limit). */
+const MAX_FUSE_TOKEN_LENGTH = 32;
+
 /** fuse.js token-search similarity (1 = every message token found in the entry's vocabulary) of each entry. */
 function fuseScores(index: Index, tokens: readonly string[]): Float64Array {
   const scores = new Float64Array(index.entries.length);
-  if (tokens.length === 0) return scores;
-  for (const result of index.fuse.search(tokens.join(' '))) {
+  // No KB word is anywhere near 32 letters; a longer token cannot match within the threshold, and fuse's bitap
+  // search splits it into 32-letter chunks (a 5,000-letter token cost ~50 ms of main thread per message).
+  const query = tokens.filter((t) => t.length <= MAX_FUSE_TOKEN_LENGTH);
+  if (query.length === 0) return scores;
+  for (const result of index.fuse.search(query.join(' '))) {
     const similarity = 1 - (result.score ?? 1);
     if (similarity > scores[result.item.entry]) scores[result.item.entry] = similarity;
   }

@@ -62,7 +62,8 @@ export function tokenize(text: string): string[] {
 export function expandShorthand(tokens: readonly string[]): string[] {
   const out: string[] = [];
   for (const token of tokens) {
-    const expansion = SHORTHAND[token];
+    // Own keys only: a patient typing "constructor" or "__proto__" must not reach Object.prototype.
+    const expansion = Object.hasOwn(SHORTHAND, token) ? SHORTHAND[token] : undefined;
     if (expansion === undefined) out.push(token);
     else out.push(...expansion.split(' '));
   }
@@ -197,13 +198,17 @@ export function correctTypo(token: string, vocab: Vocabulary): string {
 
 const isKnown = (token: string, vocab: Vocabulary): boolean => vocab.known.has(token) || vocab.knownStems.has(stem(token));
 
+/** The longest token `splitJoined` tries to split (two long words run together, e.g. "enrollmentverification"). */
+const MAX_JOINED_LENGTH = 40;
+
 /**
  * Splits run-together words ("forgotpassword", "cantlogin") into two known words, trying the split that leaves
  * the longest known first half. Only for unknown tokens of 7+ letters, where accidental splits are rare.
  * @example splitJoined("resetpassword", vocab) // ["reset", "password"]
  */
 export function splitJoined(token: string, vocab: Vocabulary): string[] {
-  if (token.length < 7 || isKnown(token, vocab)) return [token];
+  // Past MAX_JOINED_LENGTH no two words are run together; trying every split of a 5,000-letter token cost ~100 ms.
+  if (token.length < 7 || token.length > MAX_JOINED_LENGTH || isKnown(token, vocab)) return [token];
   const isTarget = (w: string): boolean => (vocab.targets.get(w[0]) ?? []).includes(w);
   for (let i = token.length - 3; i >= 3; i -= 1) {
     const left = token.slice(0, i);
