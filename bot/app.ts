@@ -30,6 +30,7 @@ import { HandoffDesk, HandoffQueue } from '../services/handoff';
 import { StaffDirectory } from '../services/staff';
 import { PatientDelivery } from './staff/delivery';
 import { StaffConsole } from './staff/staffConsole';
+import { TeamsStaffCards } from './staff/teamsCards';
 
 export interface App {
   server: Server;
@@ -79,7 +80,18 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   });
   const conversationState = new TurnConversationState(storage, turnLock);
 
+  // Connector and user-token clients are reused across turns (bot/connectorCache.ts).
+  const auth = new CachedClientsAuthentication({
+    MicrosoftAppId: config.microsoft.appId,
+    MicrosoftAppPassword: config.microsoft.appPassword,
+    MicrosoftAppType: config.microsoft.appType,
+    MicrosoftAppTenantId: config.microsoft.tenantId,
+  });
+  const adapter = new CloudAdapter(auth);
+
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
+  const staffTeams = createStaffTeamStore(redis, keys);
+  const teamsCards = new TeamsStaffCards({ adapter, appId: config.microsoft.appId, staffTeams, publicBaseUrl: config.publicBaseUrl, timeZone: config.practice.timeZone, logger });
   const desk = new HandoffDesk({
     queue: new HandoffQueue({ redis, keys, serverSecret: config.serverSecret, presenceSeconds: config.handoff.presenceSeconds }),
     audit: services.audit,
@@ -88,6 +100,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     timeZone: config.practice.timeZone,
     waitSeconds: config.handoff.waitSeconds,
     responseTime: config.requestResponseTime,
+    mode: config.handoff.mode,
+    notifier: teamsCards,
   });
   const staffDirectory = new StaffDirectory({ redis, keys, serverSecret: config.serverSecret, idleMinutes: config.staff.idleMinutes, lockoutAttempts: config.staff.lockoutAttempts });
   const conversation = createConversation({
@@ -102,7 +116,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     handoff: desk,
   });
   const optOuts = createOptOutStore(redis, keys, config.serverSecret);
-  const staffTeams = createStaffTeamStore(redis, keys);
   const bot = new PortalBot({
     conversationState,
     conversation,
@@ -128,14 +141,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     healthChecks.push({ name: 'directory', readinessOnly: true, check: async () => !(await services.directory.isEmpty()) });
   }
 
-  // Connector and user-token clients are reused across turns (bot/connectorCache.ts).
-  const auth = new CachedClientsAuthentication({
-    MicrosoftAppId: config.microsoft.appId,
-    MicrosoftAppPassword: config.microsoft.appPassword,
-    MicrosoftAppType: config.microsoft.appType,
-    MicrosoftAppTenantId: config.microsoft.tenantId,
-  });
-  const adapter = new CloudAdapter(auth);
   const delivery = new PatientDelivery({ adapter, appId: config.microsoft.appId, conversationState, desk, practice: config.practice, logger });
   const staffConsole = new StaffConsole({
     config,

@@ -26,6 +26,9 @@ export interface DeliveryDeps {
   logger: Logger;
 }
 
+/** Longest a staff action waits for a proactive message to reach the patient's channel. */
+const SEND_TIMEOUT_MS = 8000;
+
 export class PatientDelivery {
   private timer: NodeJS.Timeout | undefined;
 
@@ -65,16 +68,24 @@ export class PatientDelivery {
   /** Sends `text` to the patient; with `freshState`, their dialog state is deleted first (back to the bot). */
   async send(reference: unknown, text: string, opts: { freshState?: boolean; choices?: string[] } = {}): Promise<boolean> {
     if (!reference) return false;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.deps.adapter.continueConversationAsync(this.deps.appId, reference as Partial<ConversationReference>, async (context) => {
+      const sent = this.deps.adapter.continueConversationAsync(this.deps.appId, reference as Partial<ConversationReference>, async (context) => {
         useChannelRendering(context);
         if (opts.freshState) await this.deps.conversationState.delete(context);
         await context.sendActivity(replyActivity({ text, choices: (opts.choices ?? []).map((c) => ({ label: c, value: c })) }));
       });
+      // The connector client retries an unreachable channel for a long time: the staff member's request (and
+      // the sweep) waits SEND_TIMEOUT_MS at most and hears "not delivered"; the send may still finish later.
+      const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('proactive send timed out')), SEND_TIMEOUT_MS)));
+      sent.catch(() => undefined); // a late failure after the time-out is not an unhandled rejection
+      await Promise.race([sent, timedOut]);
       return true;
     } catch (err) {
       this.deps.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'proactive message to the patient failed');
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -20,6 +20,7 @@ import type { RedisClient } from '../../services/redis';
 import type { StaffDirectory, StaffSession } from '../../services/staff';
 import { runAdmin, type AdminServices } from '../../services/admin/cli';
 import type { RequestQueue } from '../../services/requests';
+import { startOfDay } from '../../services/practice/hours';
 import { clientIp, type RouteModule } from '../server';
 import type { PatientDelivery } from './delivery';
 
@@ -37,7 +38,10 @@ const HEADERS: Record<string, string> = {
 
 const SignIn = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(1000) });
 const Message = z.object({ text: z.string().trim().min(1).max(2000) });
-const Resolve = z.object({ patientId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/).optional() });
+const PATIENT_ID = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
+const Resolve = z.object({ patientId: PATIENT_ID.optional() });
+const Invite = z.object({ patientId: PATIENT_ID });
+const Transfer = z.object({ staffId: z.string().trim().min(1).max(64) });
 const HANDOFF_ID = /^H-[A-Z0-9]{8}$/;
 
 export interface StaffConsoleDeps {
@@ -62,8 +66,6 @@ export class StaffConsole implements RouteModule {
   private readonly secureCookie: boolean;
 
   constructor(private readonly deps: StaffConsoleDeps) {
-    // HANDOFF_MODE reaches the desk here, where config and desk meet (bot/app.ts builds the desk without it).
-    deps.desk.useMode(deps.config.handoff.mode);
     const read = (f: string) => fs.readFileSync(path.join(WEB_DIR, f), 'utf8');
     this.assets = {
       'staff.html': { type: 'text/html; charset=utf-8', body: read('staff.html') },
@@ -89,7 +91,12 @@ export class StaffConsole implements RouteModule {
       await this.deps.desk.queue.heartbeat(s.staffId);
       this.json(res, 200, { ok: true });
     }));
-    server.get('/staff/api/queue', this.authed(false, async (_req, res) => this.json(res, 200, { waiting: await this.deps.desk.queue.waiting(), now: Date.now() })));
+    server.get('/staff/api/queue', this.authed(false, async (_req, res) => {
+      const [waiting, active] = await Promise.all([this.deps.desk.queue.waiting(), this.deps.desk.queue.active()]);
+      this.json(res, 200, { waiting, active, now: Date.now() });
+    }));
+    server.get('/staff/api/staff', this.authed(false, (_req, res) => this.onlineStaff(res)));
+    server.get('/staff/api/today', this.authed(false, (_req, res, s) => this.today(res, s)));
     server.get('/staff/api/handoffs/:id', this.authed(false, async (req, res) => {
       const h = await this.handoff(req, res);
       if (h) this.json(res, 200, h);
@@ -97,10 +104,13 @@ export class StaffConsole implements RouteModule {
     server.post('/staff/api/handoffs/:id/claim', this.authed(true, (req, res, s) => this.claim(req, res, s)));
     server.get('/staff/api/handoffs/:id/transcript', this.authed(false, (req, res, s) => this.transcript(req, res, s)));
     server.post('/staff/api/handoffs/:id/messages', this.authed(true, (req, res, s) => this.message(req, res, s)));
-    server.post('/staff/api/handoffs/:id/return', this.authed(true, (req, res, s) => this.returnToBot(req, res, s)));
+    server.post('/staff/api/handoffs/:id/return', this.authed(true, (req, res, s) => this.finish(req, res, s, 'return')));
+    server.post('/staff/api/handoffs/:id/end', this.authed(true, (req, res, s) => this.finish(req, res, s, 'end')));
+    server.post('/staff/api/handoffs/:id/transfer', this.authed(true, (req, res, s) => this.transfer(req, res, s)));
     server.get('/staff/api/events', this.authed(false, (req, res, s) => this.events(req, res, s)));
     server.get('/staff/api/requests', this.authed(false, (_req, res) => this.listRequests(res)));
     server.post('/staff/api/requests/:id/resolve', this.authed(true, (req, res, s) => this.resolve(req, res, s)));
+    server.post('/staff/api/invitations', this.authed(true, (req, res, s) => this.invite(req, res, s)));
     void this.subscribe();
   }
 
@@ -231,11 +241,62 @@ export class StaffConsole implements RouteModule {
     this.json(res, 200, { entry: result.entry, delivered });
   }
 
-  private async returnToBot(req: Request, res: Response, s: StaffSession): Promise<void> {
-    const result = await this.deps.desk.returnToBot(String(req.params?.id ?? ''), this.member(s));
+  /** Return to the bot, or end the conversation: the patient is told which, and starts afresh with the bot. */
+  private async finish(req: Request, res: Response, s: StaffSession, how: 'return' | 'end'): Promise<void> {
+    const id = String(req.params?.id ?? '');
+    const result = how === 'return' ? await this.deps.desk.returnToBot(id, this.member(s)) : await this.deps.desk.end(id, this.member(s));
     if (!result.ok) return this.json(res, result.reason === 'not-found' ? 404 : 409, { error: result.reason === 'not-found' ? 'No such handoff.' : 'You do not have this conversation.' });
-    await this.deps.delivery.send(result.reference, `${s.displayName} has handed you back to the portal assistant. What else can I help you with?`, { freshState: true });
+    const text =
+      how === 'return'
+        ? `${s.displayName} has handed you back to the portal assistant. What else can I help you with?`
+        : `${s.displayName} has ended the conversation. Thanks for contacting the ${this.deps.config.practice.name} team. If you need anything else, just type your question.`;
+    await this.deps.delivery.send(result.reference, text, { freshState: true });
     this.json(res, 200, { ok: true });
+  }
+
+  /** Hands the conversation to another staff member who is online; the patient is told who they talk to now. */
+  private async transfer(req: Request, res: Response, s: StaffSession): Promise<void> {
+    const parsed = Transfer.safeParse(req.body);
+    if (!parsed.success) return this.json(res, 400, { error: 'staffId is required' });
+    const target = await this.deps.staff.get(parsed.data.staffId);
+    if (!target || target.disabled) return this.json(res, 409, { error: 'That staff member is not online.' });
+    const result = await this.deps.desk.transfer(String(req.params?.id ?? ''), this.member(s), { id: target.username, name: target.displayName });
+    if (!result.ok) {
+      const status = result.reason === 'not-found' ? 404 : 409;
+      const error = { 'not-found': 'No such handoff.', 'not-yours': 'You do not have this conversation.', offline: 'That staff member is not online.' }[result.reason];
+      return this.json(res, status, { error });
+    }
+    await this.deps.delivery.send(result.reference, `You're now talking with ${target.displayName} from the ${this.deps.config.practice.name} team.`);
+    this.json(res, 200, { ok: true, staffId: target.username, name: target.displayName });
+  }
+
+  /** Staff online now (for "transfer to"). */
+  private async onlineStaff(res: Response): Promise<void> {
+    const ids = await this.deps.desk.queue.onlineStaff();
+    const accounts = await Promise.all(ids.map((id) => this.deps.staff.get(id)));
+    this.json(res, 200, { staff: accounts.filter((a) => a && !a.disabled).map((a) => ({ staffId: a!.username, name: a!.displayName, role: a!.role })) });
+  }
+
+  /** The supervisor view: every handoff, callback and practice request of the practice's day so far. */
+  private async today(res: Response, s: StaffSession): Promise<void> {
+    if (s.role !== 'supervisor') return this.json(res, 403, { error: 'The day view is for supervisors.' });
+    const since = startOfDay(new Date(), this.deps.config.practice.timeZone).getTime();
+    const inDay = (iso: string | undefined) => Boolean(iso) && Date.parse(iso!) >= since;
+    const [handoffs, requests, callbacks] = await Promise.all([this.deps.desk.queue.since(since), this.deps.requests.list({}), this.deps.desk.queue.listCallbacks()]);
+    const byStatus: Record<string, number> = {};
+    for (const h of handoffs) byStatus[h.status] = (byStatus[h.status] ?? 0) + 1;
+    const waits = handoffs.filter((h) => h.claimedAt).map((h) => h.claimedAt! - h.enqueuedAt);
+    this.json(res, 200, {
+      since: new Date(since).toISOString(),
+      handoffs: handoffs.map((h) => ({ id: h.id, status: h.status, channel: h.channel, reason: h.reason, enqueuedAt: h.enqueuedAt, claimedAt: h.claimedAt, closedAt: h.closedAt, staffId: h.staffId, staffName: h.staffName })),
+      summary: { handoffs: handoffs.length, byStatus, medianWaitSeconds: waits.length ? Math.round(median(waits) / 1000) : null },
+      requests: requests
+        .filter((r) => inDay(r.createdAt) || inDay(r.resolvedAt))
+        .map((r) => ({ requestId: r.requestId, kind: r.kind, status: r.status, createdAt: r.createdAt, resolvedAt: r.resolvedAt, resolvedBy: r.resolvedBy })),
+      callbacks: callbacks
+        .filter((c) => inDay(c.createdAt) || inDay(c.resolvedAt))
+        .map((c) => ({ requestId: c.ref, status: c.status, channel: c.channel, reason: c.reason, createdAt: c.createdAt, resolvedAt: c.resolvedAt, resolvedBy: c.resolvedBy })),
+    });
   }
 
   private async events(req: Request, res: Response, s: StaffSession): Promise<void> {
@@ -279,14 +340,25 @@ export class StaffConsole implements RouteModule {
     }
     if (!parsed.data.patientId) return this.json(res, 400, { error: 'patientId is required to resolve a practice request' });
     // The admin CLI's resolve (issue a token, email it, audit) — one implementation for both.
+    const { code, out, errors } = await this.admin(['requests:resolve', id, '--patient', parsed.data.patientId, '--by', s.staffId]);
+    this.json(res, code === 0 ? 200 : 409, { ok: code === 0, output: out, errors });
+  }
+
+  /** Emails a patient a one-time link to create their portal account: the admin CLI's `enrollment:invite`. */
+  private async invite(req: Request, res: Response, s: StaffSession): Promise<void> {
+    const parsed = Invite.safeParse(req.body);
+    if (!parsed.success) return this.json(res, 400, { error: 'patientId must be 1-64 letters, digits, "_", "." or "-"' });
+    const { code, out, errors } = await this.admin(['enrollment:invite', parsed.data.patientId]);
+    await this.deps.audit.record({ type: 'enrollment-invited', detail: { staffId: s.staffId, ok: code === 0 } });
+    this.json(res, code === 0 ? 200 : 409, { ok: code === 0, output: out, errors });
+  }
+
+  /** Runs an admin CLI command with its output collected (one implementation for the CLI and the console). */
+  private async admin(argv: string[]): Promise<{ code: number; out: string[]; errors: string[] }> {
     const out: string[] = [];
     const errors: string[] = [];
-    const code = await runAdmin(['requests:resolve', id, '--patient', parsed.data.patientId, '--by', s.staffId], this.deps.adminServices, {
-      out: (l) => void out.push(l),
-      err: (l) => void errors.push(l),
-      readStdin: async () => '',
-    });
-    this.json(res, code === 0 ? 200 : 409, { ok: code === 0, output: out, errors });
+    const code = await runAdmin(argv, this.deps.adminServices, { out: (l) => void out.push(l), err: (l) => void errors.push(l), readStdin: async () => '' });
+    return { code, out, errors };
   }
 
   private json(res: Response, status: number, body: unknown): void {
@@ -299,4 +371,10 @@ export class StaffConsole implements RouteModule {
     res.writeHead(status, { ...HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

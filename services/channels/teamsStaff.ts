@@ -4,7 +4,8 @@
  * handoff (a later issue) can post "a patient is waiting" there proactively from any instance.
  *
  * Keys: `<prefix>:teams:staff` (a hash of team id → JSON conversation reference). No TTL: an uninstall
- * removes the entry.
+ * removes the entry. `<prefix>:teams:card:<subject>` (a hash of team id → activity id of the card posted about
+ * a handoff or request, so it can be updated), kept two days.
  */
 import type { Keys, RedisClient } from '../redis';
 
@@ -22,7 +23,13 @@ export interface StaffTeamStore {
   remove(teamId: string): Promise<void>;
   /** Every team the app is installed in, by team id. */
   all(): Promise<Record<string, StaffTeamReference>>;
+  /** Remembers the card posted in `teamId` about `subject` (a handoff or request id). */
+  saveCard(subject: string, teamId: string, activityId: string): Promise<void>;
+  /** The cards posted about `subject`, by team id. */
+  cards(subject: string): Promise<Record<string, string>>;
 }
+
+const CARD_TTL_SECONDS = 2 * 24 * 3600;
 
 export function createStaffTeamStore(redis: RedisClient, keys: Keys): StaffTeamStore {
   const key = keys.plain('teams', 'staff');
@@ -36,6 +43,13 @@ export function createStaffTeamStore(redis: RedisClient, keys: Keys): StaffTeamS
     async all() {
       const raw = await redis.hgetall(key);
       return Object.fromEntries(Object.entries(raw).map(([id, json]) => [id, JSON.parse(json) as StaffTeamReference]));
+    },
+    async saveCard(subject, teamId, activityId) {
+      const cardKey = keys.plain('teams', 'card', subject);
+      await redis.multi().hset(cardKey, teamId, activityId).expire(cardKey, CARD_TTL_SECONDS).exec();
+    },
+    async cards(subject) {
+      return redis.hgetall(keys.plain('teams', 'card', subject));
     },
   };
 }

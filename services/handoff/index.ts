@@ -18,6 +18,19 @@ export type Availability = 'available' | 'closed' | 'nobody-online';
 /** HANDOFF_MODE: the internal queue and staff console, or the Bot Framework handoff protocol to an agent hub. */
 export type HandoffMode = 'internal' | 'external';
 
+/**
+ * Where staff hear about new work besides the console (bot/staff/teamsCards.ts posts Adaptive Cards to the
+ * practice's staff team in Teams). Called after the change is stored; a failure is logged, never the caller's.
+ */
+export interface StaffNotifier {
+  /** A patient joined the queue. */
+  handoffQueued(h: Handoff): Promise<void>;
+  /** Claimed, transferred or closed: the notice shows the new state. */
+  handoffChanged(h: Handoff): Promise<void>;
+  /** A new request in the staff queue: a practice request (R-…) or a callback request (C-…). */
+  requestFiled(r: { requestId: string; kind: string }): Promise<void>;
+}
+
 /** The patient's view of their handoff. */
 export interface PatientHandoff {
   id: string;
@@ -65,34 +78,42 @@ export interface HandoffDeskOptions {
   responseTime: string;
   /** HANDOFF_MODE (default internal). */
   mode?: HandoffMode;
+  /** Staff notices outside the console (Teams). */
+  notifier?: StaffNotifier;
 }
 
 export class HandoffDesk implements HandoffPort {
   readonly queue: HandoffQueue;
   readonly responseTime: string;
   readonly waitSeconds: number;
-  private handoffMode: HandoffMode;
+  readonly mode: HandoffMode;
 
   constructor(private readonly o: HandoffDeskOptions) {
     this.queue = o.queue;
     this.responseTime = o.responseTime;
     this.waitSeconds = o.waitSeconds;
-    this.handoffMode = o.mode ?? 'internal';
+    this.mode = o.mode ?? 'internal';
   }
 
-  get mode(): HandoffMode {
-    return this.handoffMode;
+  /** Tells the notifier (if any) without holding up the caller: a Teams outage must not slow a patient's turn. */
+  private notify(call: (n: StaffNotifier) => Promise<void>): void {
+    const n = this.o.notifier;
+    if (!n) return;
+    call(n).catch((err: Error) => this.o.logger.warn({ err: { name: err.name, message: err.message } }, 'staff notification failed'));
   }
 
-  /** Sets HANDOFF_MODE after construction (bot/staff/staffConsole.ts passes config.handoff.mode). */
-  useMode(mode: HandoffMode): void {
-    this.handoffMode = mode;
+  private changed(id: string): void {
+    if (!this.o.notifier) return;
+    this.notify(async (n) => {
+      const h = await this.queue.get(id);
+      if (h) await n.handoffChanged(h);
+    });
   }
 
   async availability(now = new Date()): Promise<Availability> {
     if (!isPracticeOpen(this.o.hours, this.o.timeZone, now)) return 'closed';
     // An agent hub (Omnichannel) knows its own agents' presence; the bot only knows office hours.
-    if (this.handoffMode === 'external') return 'available';
+    if (this.mode === 'external') return 'available';
     return (await this.queue.onlineStaffCount()) > 0 ? 'available' : 'nobody-online';
   }
 
@@ -113,6 +134,7 @@ export class HandoffDesk implements HandoffPort {
     if (handoff.position) await this.queue.markToldPosition(handoff.id, handoff.position); // the patient is told it now
     if (created) {
       await this.o.audit.record({ type: 'handoff-queued', conversationRef: input.conversationRef, detail: { handoffId: handoff.id, channel: input.channel } });
+      this.notify((n) => n.handoffQueued(handoff));
       if (input.context.flows?.length || input.context.intents?.length) {
         await this.queue.note(handoff.id, { from: 'note', text: botNote(input.reason, input.context) });
       }
@@ -128,6 +150,7 @@ export class HandoffDesk implements HandoffPort {
     if (await this.queue.close(id, 'cancelled', ['waiting', 'timed-out'])) {
       await this.queue.note(id, { from: 'note', text: 'The patient left the queue.' });
       await this.o.audit.record({ type: 'handoff-cancelled', detail: { handoffId: id } });
+      this.changed(id);
     }
   }
 
@@ -136,6 +159,7 @@ export class HandoffDesk implements HandoffPort {
     if (!was) return false;
     await this.queue.note(id, { from: 'note', text: 'Nobody claimed the conversation in time; the patient was offered a callback.' });
     await this.o.audit.record({ type: 'handoff-timed-out', detail: { handoffId: id, waitSeconds: this.waitSeconds } });
+    this.changed(id);
     return true;
   }
 
@@ -155,6 +179,7 @@ export class HandoffDesk implements HandoffPort {
   async fileCallback(input: Parameters<HandoffPort['fileCallback']>[0]): Promise<string> {
     const ref = await this.queue.fileCallback(input);
     await this.o.audit.record({ type: 'callback-requested', requestId: ref, conversationRef: input.conversationRef, detail: { channel: input.channel } });
+    this.notify((n) => n.requestFiled({ requestId: ref, kind: 'callback' }));
     this.o.logger.info({ requestId: ref }, 'callback request filed');
     return ref;
   }
@@ -175,6 +200,7 @@ export class HandoffDesk implements HandoffPort {
   async claim(id: string, staff: StaffMember): Promise<ClaimResult> {
     const result = await this.queue.claim(id, staff);
     await this.o.audit.record({ type: result.ok ? 'handoff-claimed' : 'handoff-claim-refused', detail: { handoffId: id, staffId: staff.id, ...(result.ok ? {} : { reason: result.reason }) } });
+    if (result.ok) this.changed(id);
     return result;
   }
 
@@ -190,12 +216,36 @@ export class HandoffDesk implements HandoffPort {
 
   /** Gives the conversation back to the bot (only the staff member who has it). */
   async returnToBot(id: string, staff: StaffMember): Promise<{ ok: true; reference: unknown } | { ok: false; reason: 'not-yours' | 'not-found' }> {
+    return this.finish(id, staff, 'returned');
+  }
+
+  /** Ends the conversation (only the staff member who has it): the patient is told, and the bot has it again. */
+  async end(id: string, staff: StaffMember): Promise<{ ok: true; reference: unknown } | { ok: false; reason: 'not-yours' | 'not-found' }> {
+    return this.finish(id, staff, 'ended');
+  }
+
+  private async finish(id: string, staff: StaffMember, to: 'returned' | 'ended'): Promise<{ ok: true; reference: unknown } | { ok: false; reason: 'not-yours' | 'not-found' }> {
     const h = await this.queue.get(id);
     if (!h) return { ok: false, reason: 'not-found' };
     if (h.status !== 'claimed' || h.staffId !== staff.id) return { ok: false, reason: 'not-yours' };
-    if (!(await this.queue.close(id, 'returned', ['claimed']))) return { ok: false, reason: 'not-yours' };
-    await this.queue.note(id, { from: 'note', text: `${staff.name} returned the conversation to the bot.` });
-    await this.o.audit.record({ type: 'handoff-returned', detail: { handoffId: id, staffId: staff.id } });
+    if (!(await this.queue.close(id, to, ['claimed']))) return { ok: false, reason: 'not-yours' };
+    await this.queue.note(id, { from: 'note', text: to === 'returned' ? `${staff.name} returned the conversation to the bot.` : `${staff.name} ended the conversation.` });
+    await this.o.audit.record({ type: to === 'returned' ? 'handoff-returned' : 'handoff-ended', detail: { handoffId: id, staffId: staff.id } });
+    this.changed(id);
+    return { ok: true, reference: await this.queue.reference(id) };
+  }
+
+  /**
+   * Hands a conversation to another staff member who is online (only the one who has it can). Returns the
+   * reference to tell the patient who they are talking to now.
+   */
+  async transfer(id: string, from: StaffMember, to: StaffMember): Promise<{ ok: true; reference: unknown } | { ok: false; reason: 'not-yours' | 'not-found' | 'offline' }> {
+    if (to.id === from.id || !(await this.queue.onlineStaff()).includes(to.id)) return { ok: false, reason: 'offline' };
+    const result = await this.queue.transfer(id, from.id, to);
+    if (result !== 'ok') return { ok: false, reason: result };
+    await this.queue.note(id, { from: 'note', text: `${from.name} transferred the conversation to ${to.name}.` });
+    await this.o.audit.record({ type: 'handoff-transferred', detail: { handoffId: id, staffId: from.id, toStaffId: to.id } });
+    this.changed(id);
     return { ok: true, reference: await this.queue.reference(id) };
   }
 }

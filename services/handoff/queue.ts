@@ -4,6 +4,8 @@
  *
  * Keys (every one under the `{handoff}` Cluster hash tag, so the Lua scripts may touch several):
  * - `pb:{handoff}:queue` sorted set, score = time joined (ms), member = handoff id — waiting ones only;
+ * - `pb:{handoff}:claimed` sorted set, score = time claimed, member = id — conversations staff have now;
+ * - `pb:{handoff}:log` sorted set, score = time joined, member = id — the last 8 days (supervisor view);
  * - `pb:{handoff}:h:<id>` hash: status, channel, reason, context (JSON, no PHI), the sealed conversation
  *   reference, times, the staff member who claimed it;
  * - `pb:{handoff}:t:<id>` list of transcript entries (JSON; patient text redacted before it is stored);
@@ -56,6 +58,8 @@ export interface Handoff {
   staffName?: string;
   /** Set while waiting: 1 = next. */
   position?: number;
+  /** When it left the queue or the staff member (returned, ended, cancelled, timed out). */
+  closedAt?: number;
 }
 
 export interface TranscriptEntry {
@@ -75,6 +79,7 @@ export type ClaimResult =
 export type HandoffEvent =
   | { type: 'queued'; handoff: Handoff }
   | { type: 'claimed'; id: string; staffId: string; staffName: string }
+  | { type: 'transferred'; id: string; fromStaffId: string; staffId: string; staffName: string }
   | { type: 'closed'; id: string; status: HandoffStatus }
   | { type: 'message'; id: string; entry: TranscriptEntry };
 
@@ -117,6 +122,7 @@ if status == 'claimed' then return {'taken', redis.call('hget', h, 'staffId'), r
 if status ~= 'waiting' then return {'closed'} end
 redis.call('hset', h, 'status', 'claimed', 'staffId', ARGV[2], 'staffName', ARGV[3], 'claimedAt', ARGV[1])
 redis.call('zrem', KEYS[2], ARGV[4])
+redis.call('zadd', KEYS[4], ARGV[1], ARGV[4])
 local waited = tonumber(ARGV[1]) - tonumber(redis.call('hget', h, 'enqueuedAt'))
 redis.call('lpush', KEYS[3], waited)
 redis.call('ltrim', KEYS[3], 0, 19)
@@ -130,12 +136,22 @@ for i = 3, #ARGV do
   if status == ARGV[i] then
     redis.call('hset', h, 'status', ARGV[1], 'closedAt', ARGV[2])
     redis.call('zrem', KEYS[2], redis.call('hget', h, 'id'))
+    redis.call('zrem', KEYS[3], redis.call('hget', h, 'id'))
     return status
   end
 end
 return ''`;
 
+/** Hands a claimed conversation from ARGV[1] (who must have it) to ARGV[2]/ARGV[3]. */
+const TRANSFER = `local h = KEYS[1]
+if redis.call('exists', h) == 0 then return 'not-found' end
+if redis.call('hget', h, 'status') ~= 'claimed' or redis.call('hget', h, 'staffId') ~= ARGV[1] then return 'not-yours' end
+redis.call('hset', h, 'staffId', ARGV[2], 'staffName', ARGV[3])
+return 'ok'`;
+
 export const HANDOFF_TTL_SECONDS = 24 * 3600;
+/** How long the supervisor view's index keeps a handoff (the records themselves expire after HANDOFF_TTL_SECONDS). */
+const LOG_DAYS = 8;
 
 export class HandoffQueue {
   private readonly redis: RedisClient;
@@ -194,6 +210,8 @@ export class HandoffQueue {
       .expire(this.hashKey(id), this.ttl)
       .zadd(this.queueKey(), at, id)
       .set(this.convKey(input.conversationKey), id, 'EX', this.ttl)
+      .zadd(this.k('log'), at, id)
+      .zremrangebyscore(this.k('log'), '-inf', at - LOG_DAYS * 86_400_000)
       .exec();
     const handoff = (await this.get(id))!;
     await this.publish({ type: 'queued', handoff });
@@ -251,12 +269,22 @@ export class HandoffQueue {
     return out;
   }
 
-  /** Claimed handoffs (for the console's "mine" list): the ones in `ids`. */
-  async claimedBy(staffId: string, ids: string[]): Promise<Handoff[]> {
+  /** Conversations staff have now (every staff member's), longest-held first. */
+  async active(): Promise<Handoff[]> {
+    return this.load(await this.redis.zrange(this.k('claimed'), 0, -1), this.k('claimed'));
+  }
+
+  /** Every handoff that joined since `sinceMs` (any status), oldest first: the supervisor view. */
+  async since(sinceMs: number): Promise<Handoff[]> {
+    return this.load(await this.redis.zrangebyscore(this.k('log'), sinceMs, '+inf'), this.k('log'));
+  }
+
+  private async load(ids: string[], index: string): Promise<Handoff[]> {
     const out: Handoff[] = [];
     for (const id of ids) {
       const h = await this.get(id);
-      if (h?.status === 'claimed' && h.staffId === staffId) out.push(h);
+      if (h) out.push(h);
+      else await this.redis.zrem(index, id); // expired
     }
     return out;
   }
@@ -274,7 +302,7 @@ export class HandoffQueue {
   /** Atomic: of any number of staff claiming at once, exactly one gets `ok: true`; the others learn who. */
   async claim(id: string, staff: StaffMember): Promise<ClaimResult> {
     if (!/^H-[A-Z0-9]{8}$/.test(id)) return { ok: false, reason: 'not-found' };
-    const out = (await this.redis.eval(CLAIM, 3, this.hashKey(id), this.queueKey(), this.k('waits'), String(this.now()), staff.id, staff.name, id)) as string[];
+    const out = (await this.redis.eval(CLAIM, 4, this.hashKey(id), this.queueKey(), this.k('waits'), this.k('claimed'), String(this.now()), staff.id, staff.name, id)) as string[];
     if (out[0] === 'taken') return { ok: false, reason: 'taken', staffId: out[1] ?? '', staffName: out[2] ?? '' };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] === 'closed' ? 'closed' : 'not-found' };
     await this.redis.expire(this.hashKey(id), this.ttl);
@@ -282,6 +310,16 @@ export class HandoffQueue {
     await this.note(id, { from: 'note', text: `${staff.name} joined the conversation.` });
     await this.publish({ type: 'claimed', id, staffId: staff.id, staffName: staff.name });
     return { ok: true, handoff, reference: await this.reference(id) };
+  }
+
+  /** Atomic: hands the conversation from `fromStaffId` (who must have it) to `to`. */
+  async transfer(id: string, fromStaffId: string, to: StaffMember): Promise<'ok' | 'not-yours' | 'not-found'> {
+    if (!/^H-[A-Z0-9]{8}$/.test(id)) return 'not-found';
+    const out = String(await this.redis.eval(TRANSFER, 1, this.hashKey(id), fromStaffId, to.id, to.name));
+    if (out !== 'ok') return out === 'not-yours' ? 'not-yours' : 'not-found';
+    await this.redis.expire(this.hashKey(id), this.ttl);
+    await this.publish({ type: 'transferred', id, fromStaffId, staffId: to.id, staffName: to.name });
+    return 'ok';
   }
 
   /** The patient's conversation reference, for proactive messages. */
@@ -296,7 +334,7 @@ export class HandoffQueue {
    * the status it had, or null when it was not in one of them.
    */
   async close(id: string, to: Exclude<HandoffStatus, 'waiting' | 'claimed'>, from: HandoffStatus[]): Promise<HandoffStatus | null> {
-    const was = String(await this.redis.eval(TRANSITION, 2, this.hashKey(id), this.queueKey(), to, String(this.now()), ...from));
+    const was = String(await this.redis.eval(TRANSITION, 3, this.hashKey(id), this.queueKey(), this.k('claimed'), to, String(this.now()), ...from));
     if (!was) return null;
     const sealedConv = await this.redis.hget(this.hashKey(id), 'conversationKey');
     const conv = sealedConv ? this.sealer.open(sealedConv) : null;
@@ -334,6 +372,11 @@ export class HandoffQueue {
 
   async signOff(staffId: string): Promise<void> {
     await this.redis.zrem(this.k('presence'), staffId);
+  }
+
+  /** Staff ids seen within the presence window. */
+  async onlineStaff(): Promise<string[]> {
+    return this.redis.zrangebyscore(this.k('presence'), this.now() - this.presenceMs, '+inf');
   }
 
   async onlineStaffCount(): Promise<number> {
@@ -418,6 +461,7 @@ function toHandoff(h: Record<string, string>, rank: number | null): Handoff {
     context: safeJson(h.context),
     enqueuedAt: Number(h.enqueuedAt ?? 0),
     ...(h.claimedAt ? { claimedAt: Number(h.claimedAt) } : {}),
+    ...(h.closedAt ? { closedAt: Number(h.closedAt) } : {}),
     ...(h.staffId ? { staffId: h.staffId, staffName: h.staffName ?? '' } : {}),
     ...(h.status === 'waiting' && rank !== null ? { position: rank + 1 } : {}),
   };

@@ -55,3 +55,15 @@ export function isPracticeOpen(hours: PracticeHours, timeZone: string, now = new
   const minute = Number(get('hour')) * 60 + Number(get('minute'));
   return hours.rules.some((r) => r.days.includes(day) && minute >= r.openMinute && minute <= r.closeMinute);
 }
+
+/**
+ * The start of the practice's day (local midnight in `timeZone`) that contains `now`: `now` minus the local
+ * time of day. On a daylight-saving change day this is off by the hour that changed; the day views it serves
+ * allow for that.
+ */
+export function startOfDay(now: Date, timeZone: string): Date {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const elapsedMs = ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000 + now.getMilliseconds();
+  return new Date(now.getTime() - elapsedMs);
+}

@@ -4,13 +4,7 @@
  */
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
-import { waitFor } from '../helpers/wait';
-
-interface DlActivity {
-  type: string;
-  text?: string;
-  from: { id: string; role?: string };
-}
+import { DlPatient } from '../helpers/handoff';
 
 let host: TestHost;
 
@@ -21,53 +15,13 @@ beforeAll(async () => {
 });
 afterAll(async () => host?.stop());
 
-/** A patient on the development Direct Line (raw REST, as in staff-console.test.ts). */
-class DlPatient {
-  token = '';
-  conversationId = '';
-  watermark = '';
-  seen: DlActivity[] = [];
-
-  private call(method: string, path: string, auth: string, body?: unknown) {
-    return fetch(`${host.url}${path}`, { method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  }
-
-  async start(): Promise<void> {
-    const gen = (await (await this.call('POST', '/v3/directline/tokens/generate', host.config.channels.directLine.secret!, { user: { id: `dl_${Math.random().toString(16).slice(2)}` } })).json()) as { token: string; conversationId: string };
-    this.token = gen.token;
-    this.conversationId = gen.conversationId;
-    await this.call('POST', '/v3/directline/conversations', this.token);
-  }
-
-  async poll(): Promise<void> {
-    const res = await this.call('GET', `/v3/directline/conversations/${this.conversationId}/activities${this.watermark ? `?watermark=${this.watermark}` : ''}`, this.token);
-    const body = (await res.json()) as { activities: DlActivity[]; watermark: string };
-    this.watermark = body.watermark;
-    this.seen.push(...body.activities);
-  }
-
-  async say(text: string): Promise<void> {
-    expect((await this.call('POST', `/v3/directline/conversations/${this.conversationId}/activities`, this.token, { type: 'message', from: { id: 'x' }, text })).status).toBe(200);
-  }
-
-  async botSays(re: RegExp): Promise<string> {
-    const found = await waitFor(
-      async () => {
-        await this.poll();
-        return this.seen.find((a) => a.type === 'message' && a.from.role === 'bot' && re.test(a.text ?? ''));
-      },
-      { timeoutMs: 10_000, what: `a bot message matching ${re}` },
-    );
-    return found.text ?? '';
-  }
-
-  botTexts(re: RegExp): string[] {
-    return this.seen.filter((a) => a.type === 'message' && a.from.role === 'bot' && re.test(a.text ?? '')).map((a) => a.text ?? '');
-  }
+/** Every bot message matching `re` seen so far. */
+function botTexts(p: DlPatient, re: RegExp): string[] {
+  return p.seen.filter((a) => a.type === 'message' && a.from.role === 'bot' && re.test(a.text ?? '')).map((a) => a.text ?? '');
 }
 
 it('someone ahead claimed → the next is told number 1; someone ahead leaves → the last moves up; each told once', async () => {
-  const patients = [new DlPatient(), new DlPatient(), new DlPatient()];
+  const patients = [new DlPatient(host), new DlPatient(host), new DlPatient(host)];
   for (const [i, p] of patients.entries()) {
     await p.start();
     await p.say('talk to a person');
@@ -90,7 +44,7 @@ it('someone ahead claimed → the next is told number 1; someone ahead leaves �
   // Once each, whatever the number of sweeps.
   await new Promise((r) => setTimeout(r, 2500));
   await Promise.all(patients.map((p) => p.poll()));
-  expect(third.botTexts(/queue has moved/)).toHaveLength(2);
-  expect(second.botTexts(/queue has moved/)).toHaveLength(1);
-  expect(first.botTexts(/queue has moved/)).toHaveLength(0);
+  expect(botTexts(third, /queue has moved/)).toHaveLength(2);
+  expect(botTexts(second, /queue has moved/)).toHaveLength(1);
+  expect(botTexts(first, /queue has moved/)).toHaveLength(0);
 }, 40000);
