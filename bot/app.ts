@@ -89,9 +89,10 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   });
   const adapter = new CloudAdapter(auth);
 
-  const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer });
+  // New handoffs and requests are also posted to the practice's staff team in Teams, when the app is installed there.
   const staffTeams = createStaffTeamStore(redis, keys);
   const teamsCards = new TeamsStaffCards({ adapter, appId: config.microsoft.appId, staffTeams, publicBaseUrl: config.publicBaseUrl, timeZone: config.practice.timeZone, logger });
+  const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer, staffNotices: teamsCards });
   const desk = new HandoffDesk({
     queue: new HandoffQueue({ redis, keys, serverSecret: config.serverSecret, presenceSeconds: config.handoff.presenceSeconds }),
     audit: services.audit,

@@ -14,6 +14,7 @@ import { RedisRequestQueue, type RequestQueue } from './requests';
 import { createSealer, type Sealer } from './state/sealer';
 import { TurnLock } from './state/turnLock';
 import { createRecovery, type Recovery } from './recovery';
+import type { RecoveryDeps } from './recovery/deps';
 
 export interface AccountServices {
   directory: PortalDirectory;
@@ -36,9 +37,11 @@ export interface AccountServiceOptions {
   logger: Logger;
   /** Overrides for tests (faster mail retries, say). */
   mailer?: Partial<Parameters<typeof createMailer>[0]>;
+  /** Staff notices of new practice requests besides the email (the host's Teams cards). */
+  staffNotices?: RecoveryDeps['staffNotices'];
 }
 
-export function createAccountServices({ config, redis, embedded, logger, mailer }: AccountServiceOptions): AccountServices {
+export function createAccountServices({ config, redis, embedded, logger, mailer, staffNotices }: AccountServiceOptions): AccountServices {
   const keys = new Keys(config.keyPrefix);
   const audit = new RedisAuditLog({ redis, keys, serverSecret: config.serverSecret, logger });
   const services = {
@@ -70,6 +73,7 @@ export function createAccountServices({ config, redis, embedded, logger, mailer 
     publicBaseUrl: config.publicBaseUrl,
     practiceNotifyEmail: config.mail.practiceNotifyEmail,
     practiceTimeZone: config.practice.timeZone,
+    staffNotices,
   }, { minMs: config.recoveryMinMs });
   return { ...services, recovery };
 }

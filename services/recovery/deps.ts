@@ -29,6 +29,8 @@ export interface RecoveryDeps {
   practiceNotifyEmail: string | undefined;
   /** IANA zone for the time in "your password was changed" emails. */
   practiceTimeZone: string;
+  /** Staff notices besides the email (the Teams staff team, bot/staff/teamsCards.ts): reference and kind only. */
+  staffNotices?: { requestFiled(r: { requestId: string; kind: string }): Promise<void> };
 }
 
 /** Who is asking: an opaque reference to the conversation (never its raw id), for limits and audit. */

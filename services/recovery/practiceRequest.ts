@@ -53,6 +53,8 @@ export async function filePracticeRequest(
     return { kind: 'filed', requestId };
   }
   await deps.audit.record({ type: AUDIT_TYPE[input.kind], requestId, conversationRef: ref, ...(caller.userRef ? { detail: { userRef: caller.userRef } } : {}) });
+  // Not awaited: a Teams outage must not hold up the patient's reply.
+  deps.staffNotices?.requestFiled({ requestId, kind: input.kind }).catch((err: Error) => deps.logger.warn({ err: { name: err.name, message: err.message }, requestId }, 'staff notice failed'));
   if (deps.practiceNotifyEmail) {
     const notice = await deps.requests.claimStaffNotice();
     if (notice.heldBack > 0) {

@@ -4,7 +4,7 @@
  * connector), claiming it updates that same card, returning it updates it again; a callback request posts a
  * card of its own. No PHI on any card. Real host, real Redis (db 7, own prefix).
  */
-import { startHost, Conversation, type TestHost } from '../helpers/host';
+import { startHost, Conversation, textOf, type TestHost } from '../helpers/host';
 import { startFakeConnector, type ConnectorCall, type FakeConnector } from '../helpers/connector';
 import { DlPatient, signedIn, STAFF_PASSWORD } from '../helpers/handoff';
 import { freePort } from '../helpers/net';
@@ -84,6 +84,22 @@ it('a callback request posts a card of its own, without the contact', async () =
   expect(headline(cardOf(posted))).toBe(`New practice request ${ref}`);
   expect(fact(cardOf(posted), 'Kind')).toBe('callback');
   expect(JSON.stringify(posted.activity)).not.toContain('555-010-7777');
+});
+
+it('a practice request filed in chat posts a card with its reference and kind only', async () => {
+  const c = new Conversation(host);
+  await c.say("I want to sign up but I don't have a code");
+  await c.say('yes');
+  await c.say('Maria');
+  await c.say('Gonzalez');
+  await c.say('03/14/1985');
+  const filed = textOf(await c.say('maria.g@example.com'));
+  const ref = /R-[A-Z0-9]+/.exec(filed)?.[0];
+  expect(ref).toBeDefined();
+  const posted = await waitFor(() => teams.calls.find((call) => call.method === 'POST' && JSON.stringify(call.activity).includes(ref!)), { what: 'the request card' });
+  expect(headline(cardOf(posted))).toBe(`New practice request ${ref}`);
+  expect(fact(cardOf(posted), 'Kind')).toBe('enrollment');
+  expect(JSON.stringify(posted.activity)).not.toMatch(/Maria|Gonzalez|1985|maria\.g/);
 });
 
 it('an uninstalled team gets no more cards', async () => {
