@@ -121,6 +121,8 @@ it('patient on /chat ↔ staff on /staff: queue, claim, reply both ways, return 
   await staff.locator('#reply').waitFor({ state: 'visible', timeout: 10_000 });
   expect(await staff.textContent('#conv-title')).toMatch(/Conversation /);
   await waitForBot(patient, /talking with Dana/, from);
+  // It is listed among the conversations with staff, as Dana's.
+  await staff.locator('#active li.mine', { hasText: 'with you' }).waitFor({ timeout: 10_000 });
 
   // Staff → patient (proactively, over the Direct Line the page polls/streams).
   from = (await botTexts(patient)).length;
@@ -135,6 +137,11 @@ it('patient on /chat ↔ staff on /staff: queue, claim, reply both ways, return 
   await staff.locator('#transcript li.patient', { hasText: 'I cannot see my lab results' }).waitFor({ timeout: 10_000 });
   await new Promise((r) => setTimeout(r, 500));
   expect((await botTexts(patient)).length).toBe(botCount);
+
+  // The invite form answers in the page (an unknown patient id is refused, nothing is sent).
+  await staff.fill('#invite-patient', 'P-NOBODY');
+  await staff.click('#invite button[type="submit"]');
+  await staff.locator('#invite-result', { hasText: 'Not sent.' }).waitFor({ timeout: 10_000 });
 
   const staffShot = path.join(os.tmpdir(), 'handoff-staff.png');
   await staff.screenshot({ path: staffShot, fullPage: true });
