@@ -272,7 +272,8 @@ export class MainDialog extends ComponentDialog {
     const result = (step.result ?? {}) as FlowResult;
     await this.setMisses(step, 0);
     if (result.next) return step.replaceDialog(FLOW, { flow: result.next, options: result.nextOptions } satisfies FlowOptions);
-    if (result.reroute && step.context.activity.text?.trim()) return step.replaceDialog(ROUTE, {} satisfies MainOptions);
+    // Blank text too: routing it says "Please type your question…" (ending here sent no reply at all).
+    if (result.reroute) return step.replaceDialog(ROUTE, {} satisfies MainOptions);
     return step.endDialog();
   }
 

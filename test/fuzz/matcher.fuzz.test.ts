@@ -33,8 +33,14 @@ describe('matcher under hostile text', () => {
         }
         if (d.type === 'clarify') expect(d.candidates.length).toBeGreaterThan(1);
         expect(matcher.decide(text)).toEqual(d);
-        // Even 5,000 characters must not stall the event loop (the host refuses longer text).
-        expect(ms).toBeLessThan(250);
+        // Even 5,000 characters must not stall the event loop (the host refuses longer text). A slow call is
+        // timed once more, so a pause of this shared machine (GC, another test) is not taken for a slow input.
+        const again = () => {
+          const t0 = performance.now();
+          matcher.decide(text);
+          return performance.now() - t0;
+        };
+        expect(ms < 250 ? ms : again()).toBeLessThan(250);
         expect(() => matcher.explain(text)).not.toThrow();
       }),
       { numRuns: 200 },
