@@ -12,10 +12,10 @@
  * the queue; while a staff member has the conversation the bot is silent and relays the message; after a
  * time-out the next "yes" takes a callback request.
  */
-import { EventFactory, TurnContext, type Activity } from 'botbuilder';
+import { EventFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Decision } from '../knowledge/matcher';
-import { redactTranscriptText, type HandoffPort, type PatientHandoff } from '../services/handoff';
+import { EMERGENCY_ALERT, redactTranscriptText, type HandoffPort, type PatientHandoff } from '../services/handoff';
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { conversationRef, type FlowResult } from './flow';
@@ -262,8 +262,26 @@ export class HandoffTurns {
     return false;
   }
 
+  /**
+   * External mode: while the hub has (or is about to have) the conversation, a `handoff.alert` event goes to the
+   * channel with the alert, beside the emergency answer the agent sees in the conversation itself.
+   */
+  private async alertAgentHub(context: TurnContext): Promise<void> {
+    const state = await this.deps.handoff.externalState?.(handoffConversationKey(context));
+    if (state !== 'pending' && state !== 'accepted') return;
+    await context.sendActivity({
+      type: 'event',
+      name: 'handoff.alert',
+      value: { kind: 'emergency', text: EMERGENCY_ALERT },
+      relatesTo: TurnContext.getConversationReference(context.activity) as ConversationReference,
+    });
+    await this.deps.handoff.externalEmergency?.(conversationRef(context));
+    this.deps.logger.warn({ handoff: 'external', decision: 'emergency' }, 'agent hub alerted: emergency wording');
+  }
+
   /** Emergency wording in a conversation with a handoff: the staff member is alerted (after the emergency reply). */
   async onEmergency(context: TurnContext): Promise<void> {
+    if (this.deps.handoff.mode === 'external') return this.alertAgentHub(context);
     const current = await this.deps.handoff.current(handoffConversationKey(context));
     if (!current || (current.status !== 'waiting' && current.status !== 'claimed')) return;
     await this.deps.handoff.patientSaid(current.id, context.activity.text ?? '');

@@ -15,6 +15,9 @@ export { redactTranscriptText } from './redact';
 
 export type Availability = 'available' | 'closed' | 'nobody-online';
 
+/** What the person with the conversation is told when the patient uses emergency wording. */
+export const EMERGENCY_ALERT = 'EMERGENCY wording: the patient was given the emergency answer (911 / 988). Please check on them now.';
+
 /** HANDOFF_MODE: the internal queue and staff console, or the Bot Framework handoff protocol to an agent hub. */
 export type HandoffMode = 'internal' | 'external';
 
@@ -57,6 +60,8 @@ export interface HandoffPort {
   patientSaid(id: string, text: string): Promise<void>;
   /** Emergency wording while a person has (or is about to have) the conversation: alert them. */
   alertEmergency(id: string): Promise<void>;
+  /** External mode: the agent hub was sent an emergency alert event (audited). */
+  externalEmergency?(conversationRef?: string): Promise<void>;
   fileCallback(input: { channel: string; reason: string; context: HandoffContext; contact: string; conversationRef?: string }): Promise<string>;
   /** REQUEST_RESPONSE_TIME, as patients are told. */
   readonly responseTime: string;
@@ -172,8 +177,13 @@ export class HandoffDesk implements HandoffPort {
   }
 
   async alertEmergency(id: string): Promise<void> {
-    await this.queue.note(id, { from: 'note', alert: true, text: 'EMERGENCY wording: the patient was given the emergency answer (911 / 988). Please check on them now.' });
+    await this.queue.note(id, { from: 'note', alert: true, text: EMERGENCY_ALERT });
     await this.o.audit.record({ type: 'handoff-emergency', detail: { handoffId: id } });
+  }
+
+  /** External mode: the agent hub was alerted (dialogs/handoffDialog.ts sends the event); audited here. */
+  async externalEmergency(conversationRef?: string): Promise<void> {
+    await this.o.audit.record({ type: 'handoff-emergency', conversationRef, detail: { mode: 'external' } });
   }
 
   async fileCallback(input: Parameters<HandoffPort['fileCallback']>[0]): Promise<string> {

@@ -84,6 +84,21 @@ it('failed → the patient is told and offered a callback, which is filed', asyn
   expect(textOf(await c.say('how do I reset my password'))).toMatch(/password/i);
 });
 
+it('emergency wording while the hub has the conversation: the emergency answer, and a handoff.alert event for the agent', async () => {
+  const c = new Conversation(host);
+  await send(c, { type: 'message', text: 'talk to a person' });
+  expect(await status(c, 'accepted')).toEqual([]);
+  const replies = await send(c, { type: 'message', text: 'I have chest pain and can barely breathe' });
+  expect(textOf(replies.filter((a) => a.type === 'message') as ReplyActivity[])).toMatch(/911/);
+  const alert = replies.find((a) => a.type === 'event' && a.name === 'handoff.alert');
+  expect(alert?.value).toMatchObject({ kind: 'emergency' });
+  expect(JSON.stringify(alert)).not.toMatch(/chest|breathe/); // the alert, not the patient's words
+  expect((await host.app.services.audit.tail(50)).some((e) => e.type === 'handoff-emergency' && (e.detail as { mode?: string } | undefined)?.mode === 'external')).toBe(true);
+  // Without a handoff in progress, no alert event.
+  const other = new Conversation(host);
+  expect((await send(other, { type: 'message', text: 'I have chest pain' })).some((a) => a.type === 'event')).toBe(false);
+});
+
 it('internal mode ignores handoff.status events from the channel', async () => {
   const internal = await startHost('hand-int', 7, { LOG_LEVEL: 'warn' });
   try {
