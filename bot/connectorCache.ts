@@ -52,6 +52,7 @@ class PromiseCache<T> {
 export class CachedClientsAuthentication extends ConfigurationBotFrameworkAuthentication {
   private readonly connectors = new PromiseCache<ConnectorClient>(MAX_CACHED_CLIENTS);
   private readonly userTokens = new PromiseCache<UserTokenClient>(MAX_CACHED_CLIENTS);
+  private readonly factories = new Map<string, ConnectorFactory>();
 
   /** How many clients are cached (tests). */
   get cachedClients(): { connectors: number; userTokens: number } {
@@ -71,11 +72,17 @@ export class CachedClientsAuthentication extends ConfigurationBotFrameworkAuthen
     return this.userTokens.get(appIdOf(claimsIdentity), () => super.createUserTokenClient(claimsIdentity));
   }
 
+  /** The factory handed to a turn: one per app id (the SDK's factories differ only in it), its clients cached. */
   private cachedFactory(factory: ConnectorFactory, appId: string): ConnectorFactory {
+    const known = this.factories.get(appId);
+    if (known) return known;
     const connectors = this.connectors;
-    return Object.assign(Object.create(factory) as ConnectorFactory, {
+    const cached = Object.assign(Object.create(factory) as ConnectorFactory, {
       create: (serviceUrl: string, audience?: string) =>
         connectors.get(JSON.stringify([appId, serviceUrl, audience ?? null]), () => factory.create(serviceUrl, audience)),
     });
+    if (this.factories.size >= MAX_CACHED_CLIENTS) this.factories.clear();
+    this.factories.set(appId, cached);
+    return cached;
   }
 }

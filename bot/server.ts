@@ -173,15 +173,23 @@ export function createServer(deps: ServerDeps): Server {
   );
 
   const authFailures = new AuthFailureLog(logger, deps.authLogIntervalMs);
-  const ownPort = () => (server.address() as { port?: number } | null)?.port;
+  // The ports replies may go to while authentication is off: the host's own (known once it listens) and the
+  // configured ones. Worked out once, not on every message (server.address() is a system call).
+  let allowedPortsCache: number[] | undefined;
+  const allowedPorts = (): number[] => {
+    if (allowedPortsCache) return allowedPortsCache;
+    const own = (server.address() as { port?: number } | null)?.port;
+    const ports = [own, ...(deps.devConnectorPorts ?? [])].filter((p): p is number => typeof p === 'number');
+    if (own !== undefined) allowedPortsCache = ports;
+    return ports;
+  };
 
   /** The message route's work, for both ways in: validate, run the turn, say what to answer. */
   const processMessage = async (body: unknown, authorization: string | undefined): Promise<MessageOutcome> => {
     const started = Date.now();
     const outcome = await (async (): Promise<MessageOutcome> => {
       try {
-        const allowedPorts = [ownPort(), ...(deps.devConnectorPorts ?? [])].filter((p): p is number => typeof p === 'number');
-        const problem = activityProblem(body, deps.authDisabled, allowedPorts);
+        const problem = activityProblem(body, deps.authDisabled, allowedPorts());
         if (problem) return { status: 400, body: { error: problem } };
         // adapter.process() would do the same, but it console.error()s every failure with its stack (one
         // multi-line trace per unauthenticated request): call processActivity and log failures ourselves.
