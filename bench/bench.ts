@@ -3,7 +3,7 @@
  * numbers; nothing here is a timed test and nothing is asserted.
  *
  *   npm run bench -- [--rounds N] [--duration S] [--connections C] [--conversations K] [--flow-conversations F]
- *                    [--quick] [--json] [--no-build] [--profile] [--recovery-min-ms MS]
+ *                    [--quick] [--json] [--no-build] [--profile] [--recovery-min-ms MS] [--soak TURNS]
  *
  *  1. Matcher: `decide()` p50/p99 per query over the evaluation texts, on the real KB and on a synthetic
  *     1,000-entry KB (the real entries plus generated ones built from the KB's own vocabulary).
@@ -26,6 +26,8 @@
  *     is one round trip unless pipelined; the breakdown per command shows which.
  *  5. --profile: a third run of the bot under `node --cpu-prof` for one FAQ round; the profile's CPU is split
  *     by package/folder (ms per turn and share).
+ *  --soak N instead: the bot alone under the FAQ mix, `--duration`-second loads back to back until N turns were
+ *     answered, VmRSS after each load and the growth from the first third of the loads to the last (RSS flat?).
  *
  * BENCH_BOT_DIR=/path/to/another/checkout benchmarks the bot built there (same bench, same echo bot), e.g. the
  * commit before a change; BENCH_REDIS_URL (default redis://127.0.0.1:6379) names the Redis server (db 14 is used).
@@ -87,11 +89,13 @@ interface Args {
   build: boolean;
   profile: boolean;
   quick: boolean;
+  /** --soak N: only an RSS soak of the bot under the FAQ mix for N turns (no echo bot, no matcher, no flows). */
+  soak: number;
 }
 
 const USAGE =
   'usage: npm run bench -- [--rounds N (5)] [--duration S (10)] [--connections C (20)] [--conversations K (1000)] ' +
-  '[--flow-conversations F (1000)] [--recovery-min-ms MS (0)] [--quick] [--json] [--no-build] [--profile]';
+  '[--flow-conversations F (1000)] [--recovery-min-ms MS (0)] [--quick] [--json] [--no-build] [--profile] [--soak TURNS]';
 
 const NUMERIC: Record<string, { key: keyof Args; min: number; max: number }> = {
   rounds: { key: 'rounds', min: 1, max: 50 },
@@ -100,6 +104,7 @@ const NUMERIC: Record<string, { key: keyof Args; min: number; max: number }> = {
   conversations: { key: 'conversations', min: 1, max: 100_000 },
   'flow-conversations': { key: 'flowConversations', min: 20, max: 100_000 },
   'recovery-min-ms': { key: 'recoveryMinMs', min: 0, max: 10_000 },
+  soak: { key: 'soak', min: 1000, max: 10_000_000 },
 };
 
 export function parseArgs(argv: string[]): Args | { problems: string[]; help?: boolean } {
@@ -114,6 +119,7 @@ export function parseArgs(argv: string[]): Args | { problems: string[]; help?: b
     json: false,
     build: true,
     profile: false,
+    soak: 0,
     quick: false,
   };
   const given = new Set<string>();
@@ -577,6 +583,58 @@ async function deletePrefix(prefix: string): Promise<number> {
   return deleted;
 }
 
+/** `decide()` p50/p99 on the real KB and on a synthetic 1,000-entry KB. */
+function matcherFigures(args: Args, log: (s: string) => void) {
+  const evalTexts = parseEvalFile(fs.readFileSync(EVAL_FILE, 'utf8'), EVAL_FILE).map((c) => c.text);
+  const realKb = loadDefaultKnowledgeBase();
+  log(`matcher: ${evalTexts.length} eval texts on the real KB (${realKb.entries.length} entries) and a synthetic ${SYNTHETIC_ENTRIES}-entry KB`);
+  const passes = args.quick ? 2 : MATCHER_PASSES;
+  const real = benchMatcher(realKb, evalTexts, passes, 30_000);
+  log(`matcher: real KB p50 ${real.p50Ms} ms, p99 ${real.p99Ms} ms; building the synthetic KB`);
+  // Every 4th eval text (212 queries a pass): the synthetic KB is slow enough that all of them would take minutes.
+  const synthetic = benchMatcher(syntheticKb(realKb, SYNTHETIC_ENTRIES), evalTexts.filter((_, i) => i % 4 === 0), args.quick ? 1 : 3, 60_000);
+  log(`matcher: synthetic KB p50 ${synthetic.p50Ms} ms, p99 ${synthetic.p99Ms} ms (build ${synthetic.buildMs} ms)`);
+  return { real, synthetic };
+}
+
+// ---------------------------------------------------------------------------------------------- RSS soak
+
+/**
+ * The bot alone under the FAQ mix, `duration`-second loads back to back until `turns` turns were answered;
+ * VmRSS after each load. "Flat" compares the median RSS of the last third of the loads with the first third's.
+ */
+async function soak(bot: Server, mix: Mix, args: Args, runId: string, log: (s: string) => void) {
+  const samples: Array<{ turns: number; rssMb: number | null; turnsPerSecond: number | null; p99Ms: number | null }> = [];
+  let turns = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const started = Date.now();
+  await load(bot, mix, args.warmup, args.connections, `${runId}-soak-warm`);
+  while (turns < args.soak && !aborted) {
+    const res = await load(bot, mix, args.duration, args.connections, `${runId}-soak`);
+    turns += res.requests;
+    non2xx += res.non2xx;
+    errors += res.errors + res.timeouts;
+    samples.push({ turns, rssMb: r(res.rssAfterMb, 0), turnsPerSecond: r(res.turnsPerSecond, 0), p99Ms: r(res.p99Ms) });
+    log(`soak: ${turns} turns, RSS ${res.rssAfterMb.toFixed(0)} MB, ${res.turnsPerSecond.toFixed(0)} turns/s, p99 ${res.p99Ms.toFixed(1)} ms`);
+  }
+  const rss = samples.map((x) => x.rssMb ?? NaN);
+  const third = Math.max(1, Math.floor(rss.length / 3));
+  const first = median(rss.slice(0, third));
+  const last = median(rss.slice(-third));
+  return {
+    turns,
+    seconds: r((Date.now() - started) / 1000, 0),
+    non2xx,
+    errors,
+    rssFirstThirdMedianMb: r(first, 0),
+    rssLastThirdMedianMb: r(last, 0),
+    rssGrowthMb: r(last - first, 0),
+    rssMaxMb: r(Math.max(...rss), 0),
+    samples,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------- main
 
 let aborted = false;
@@ -597,17 +655,8 @@ async function main(): Promise<number> {
   };
   const started = Date.now();
 
-  // 1. matcher
-  const evalTexts = parseEvalFile(fs.readFileSync(EVAL_FILE, 'utf8'), EVAL_FILE).map((c) => c.text);
-  const realKb = loadDefaultKnowledgeBase();
-  log(`matcher: ${evalTexts.length} eval texts on the real KB (${realKb.entries.length} entries) and a synthetic ${SYNTHETIC_ENTRIES}-entry KB`);
-  const passes = args.quick ? 2 : MATCHER_PASSES;
-  const real = benchMatcher(realKb, evalTexts, passes, 30_000);
-  log(`matcher: real KB p50 ${real.p50Ms} ms, p99 ${real.p99Ms} ms; building the synthetic KB`);
-  // Every 4th eval text (212 queries a pass): the synthetic KB is slow enough that all of them would take minutes.
-  const synthetic = benchMatcher(syntheticKb(realKb, SYNTHETIC_ENTRIES), evalTexts.filter((_, i) => i % 4 === 0), args.quick ? 1 : 3, 60_000);
-  log(`matcher: synthetic KB p50 ${synthetic.p50Ms} ms, p99 ${synthetic.p99Ms} ms (build ${synthetic.buildMs} ms)`);
-  const matcher = { real, synthetic };
+  // 1. matcher (not in a soak)
+  const matcher = args.soak ? null : matcherFigures(args, log);
 
   const mixFile = JSON.parse(fs.readFileSync(MIX_FILE, 'utf8')) as { questions: string[]; typos: string[]; outOfScope: string[] };
   // Interleave the three kinds so every stretch of the run has the same proportions.
@@ -687,6 +736,19 @@ async function main(): Promise<number> {
     bot = await startServer('bot', [BOT_ENTRY], botEnv, healthy);
     echo = await startServer('echo', [ECHO_ENTRY], { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' }, echoUp);
 
+    if (args.soak) {
+      log(`soak: the bot alone, FAQ mix, ${args.connections} connections, ${args.duration} s loads until ${args.soak} turns`);
+      const result = await soak(bot, faqMix(mixTexts, args.conversations), args, runId, log);
+      const rep = { benchmark: 'portal-help-bot RSS soak', date: new Date().toISOString(), args: { ...args }, soak: result };
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify(rep)}\n`
+          : `RSS soak ${rep.date}: ${result.turns} turns in ${result.seconds} s, non-2xx ${result.non2xx}, errors ${result.errors}\n` +
+              `  RSS median first third ${result.rssFirstThirdMedianMb} MB, last third ${result.rssLastThirdMedianMb} MB (growth ${result.rssGrowthMb} MB), max ${result.rssMaxMb} MB\n` +
+              `  RSS after each load MB: ${result.samples.map((x) => x.rssMb).join(' ')}\n`,
+      );
+      return 0;
+    }
     log(`faq mix: ${mixTexts.length} texts, ${args.conversations} conversations, ${args.connections} connections, ${args.rounds} rounds × ${args.duration} s`);
     const faq = await compare(bot, echo, faqMix(mixTexts, args.conversations), args, runId, log);
     log(`flow mix: username recovery over ${args.flowConversations} conversations`);
@@ -754,7 +816,7 @@ function formatReport(rep: {
   date: string;
   machine: { nproc: number; cpu: string; memoryGb: number | null; node: string };
   args: Args;
-  matcher: Record<'real' | 'synthetic', ReturnType<typeof benchMatcher>>;
+  matcher: Record<'real' | 'synthetic', ReturnType<typeof benchMatcher>> | null;
   faq: CompareResult;
   flow: CompareResult & { botRepliesChecked: number; botRepliesUnexpected: number; firstUnexpected?: string; mailsWritten: number };
   peakRssMb: { bot: number | null; echo: number | null };
@@ -768,7 +830,7 @@ function formatReport(rep: {
   L.push(`  autocannon: ${a.connections} connections, expectReplies, ${a.rounds} rounds × ${a.duration} s per server and mix (alternating), RECOVERY_MIN_MS=${a.recoveryMinMs}`);
   L.push('');
   L.push('matcher decide() per query      entries  queries   p50 ms   p99 ms   max ms   build ms');
-  for (const [k, m] of Object.entries(rep.matcher)) {
+  for (const [k, m] of Object.entries(rep.matcher ?? {})) {
     L.push(`  ${k.padEnd(29)} ${String(m.entries).padStart(7)}  ${String(m.queries).padStart(7)}  ${String(m.p50Ms).padStart(7)}  ${String(m.p99Ms).padStart(7)}  ${String(m.maxMs).padStart(7)}  ${String(m.buildMs).padStart(9)}`);
   }
   L.push('');
