@@ -124,6 +124,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     channels: new ChannelRules({ practice: config.practice, optOuts, staffTeams, conversation, logger }),
     deadlineMs: config.turnDeadlineMs,
     cancelMail: createMailCanceller(redis, keys, logger),
+    handoffStatus: (context) => delivery.onHandoffStatus(context),
   });
 
   // Readiness beyond Redis: can mail be queued (a BullMQ connection like the outbox's answers), and — in

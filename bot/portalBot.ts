@@ -26,6 +26,8 @@ export interface PortalBotDeps {
   deadlineMs?: number;
   /** Cancels the mails an abandoned turn queued (bot/mailCancel.ts). */
   cancelMail?: (idempotencyKeys: string[]) => void;
+  /** An agent hub's `handoff.status` event (HANDOFF_MODE=external, bot/staff/delivery.ts), under the turn lock like any turn. */
+  handoffStatus?: (context: TurnContext) => Promise<boolean>;
 }
 
 /** What the patient is told when a turn misses its deadline or Redis does not answer. */
@@ -40,6 +42,10 @@ export class PortalBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       if (!(await deps.channels?.onMembersAdded(context))) await deps.conversation.onMembersAdded(context);
+      await next();
+    });
+    this.onEvent(async (context, next) => {
+      await deps.handoffStatus?.(context);
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {

@@ -5,8 +5,8 @@
  * nobody claimed within HANDOFF_WAIT_SECONDS is closed (atomically, so one instance wins) and the patient
  * is offered a callback.
  *
- * HANDOFF_MODE=external: the adapter middleware here honours the agent hub's `handoff.status` events before
- * the bot sees them — `accepted`: the bot is silent (dialogs/handoffDialog.ts); `failed`: the patient is told
+ * HANDOFF_MODE=external: `onHandoffStatus` honours the agent hub's `handoff.status` events (PortalBot calls it
+ * for event activities, under the turn lock) — `accepted`: the bot is silent (dialogs/handoffDialog.ts); `failed`: the patient is told
  * and offered a callback; `completed`: the bot resumes with fresh state.
  */
 import type { CloudAdapter, ConversationReference, ConversationState, TurnContext } from 'botbuilder';
@@ -32,13 +32,12 @@ const SEND_TIMEOUT_MS = 8000;
 export class PatientDelivery {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: DeliveryDeps) {
-    deps.adapter.use(async (context, next) => {
-      if (!(await this.onHandoffStatus(context))) await next();
-    });
-  }
+  constructor(private readonly deps: DeliveryDeps) {}
 
-  /** A `handoff.status` event from the agent hub (external mode): handled here, true. Anything else: false. */
+  /**
+   * A `handoff.status` event from the agent hub (external mode): handled here, true. Anything else: false.
+   * PortalBot calls it for event activities, inside the conversation's turn lock.
+   */
   async onHandoffStatus(context: TurnContext): Promise<boolean> {
     const a = context.activity;
     if (a.type !== 'event' || a.name !== 'handoff.status' || this.deps.desk.mode !== 'external') return false;
