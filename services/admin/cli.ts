@@ -669,14 +669,14 @@ export async function buildAdminServices(
     if (err instanceof ConfigError) throw new AdminUsageError(err.message);
     throw err;
   }
-  if (!config.redisUrl) {
+  if (!config.redis) {
     throw new AdminUsageError(
-      "REDIS_URL is not set. The admin CLI changes the same store the bot uses, so it needs REDIS_URL (e.g. redis://127.0.0.1:6379); it cannot use the bot's in-process stand-in.",
+      "REDIS_URL is not set. The admin CLI changes the same store the bot uses, so it needs REDIS_URL (e.g. redis://127.0.0.1:6379), REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES; it cannot use the bot's in-process stand-in.",
     );
   }
   // Logs go to stderr so a token stays the last line of stdout.
   const logger = createLogger(config.logLevel, pino.destination(2));
-  const { redis } = createRedis({ url: config.redisUrl, logger });
+  const { redis } = createRedis({ target: config.redis, logger });
   const services = createAccountServices({ config, redis, embedded: false, logger });
   return {
     ...services,
