@@ -20,4 +20,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/scale/env.ts'],
   globalSetup: '<rootDir>/test/scale/globalSetup.ts',
   testTimeout: 60000,
+  // One file at a time: the faults run starts two bot processes and load of its own on a 2-core machine.
+  maxWorkers: 1,
 };

@@ -15,7 +15,7 @@
  * A conversation whose request got no answer at all (its instance died) is abandoned, as a patient would start
  * again; a turn answered "temporarily unavailable" is sent again.
  *
- *   npm run faults                                   # 10 connections, 20 s, SMTP down 30 s
+ *   npm run faults                                   # 10 connections, 20 s, Redis down 3 s, SMTP down 30 s
  *   npm run faults -- --connections 4 --seconds 8 --smtp-outage 4
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,8 +34,9 @@ import { freePort } from '../test/helpers/net';
 export interface FaultOptions {
   connections: number;
   seconds: number;
-  /** When (s after the start) Redis is killed and restarted. */
+  /** When (s after the start) Redis is killed, and how long it stays down before it is started again. */
   redisRestartAt: number;
+  redisDownSeconds: number;
   /** When (s) one bot instance is killed; it is started again `botDownSeconds` later. */
   botKillAt: number;
   botDownSeconds: number;
@@ -51,6 +52,7 @@ export const DEFAULTS: FaultOptions = {
   connections: 10,
   seconds: 20,
   redisRestartAt: 5,
+  redisDownSeconds: 3,
   botKillAt: 10,
   botDownSeconds: 3,
   smtpStopAt: 8,
@@ -59,7 +61,7 @@ export const DEFAULTS: FaultOptions = {
 };
 
 export interface FaultReport {
-  requests: { total: number; ok2xx: number; unavailable: number; http503: number; other4xx: number; http5xx: number; dropped: number };
+  requests: { total: number; ok2xx: number; unavailable: number; turnErrors: number; http503: number; other4xx: number; http5xx: number; dropped: number };
   turns: { acknowledged: number; retried: number; unexpected: number; lost: number };
   flows: { started: number; completed: number; abandoned: number };
   requestsFiled: number;
@@ -71,14 +73,16 @@ export interface FaultReport {
 }
 
 const UNAVAILABLE = /temporarily unavailable|still working on your previous message/i;
+/** The turn-error reply: an answer, but not a clear "temporarily unavailable" (the patient is asked to try again). */
+const TURN_ERROR = /something went wrong on our side/i;
 const SECRET = 'faults-under-load-secret-0123456789-abcdef';
 const NOTIFY = 'frontdesk@faults.test';
 
 /** The steps of one practice request and what acknowledges each. */
 function flowSteps(n: number): Array<{ text: string; ack: RegExp }> {
   const letters = (k: number) => Array.from(k.toString(26)).map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
-  const first = `Fa${letters(n)}`;
-  const last = `Lo${letters(n * 7 + 3)}`;
+  const first = `Zyq${letters(n)}`; // "Zyq…"/"Xvw…": never read as a KB word (a name like "Fant" is typo-corrected to "faint": emergency)
+  const last = `Xvw${letters(n * 7 + 3)}`;
   const month = String((n % 12) + 1).padStart(2, '0');
   const day = String((n % 28) + 1).padStart(2, '0');
   return [
@@ -162,8 +166,11 @@ async function botInstance(env: Record<string, string>): Promise<BotInstance> {
         env: { ...process.env, ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      // FAULTS_LOG_FILE: the instances' JSON logs (ids, intents, errors; never message text) appended there.
+      const logFile = process.env.FAULTS_LOG_FILE;
       child.stdout?.on('data', (b: Buffer) => {
         self.fatalLines += (b.toString().match(/"level":60/g) ?? []).length;
+        if (logFile) fs.appendFileSync(logFile, b);
       });
       child.stderr?.on('data', () => undefined);
       await waitUntil(`the bot on ${port}`, 60_000, async () => (await fetch(`${url}/healthz`)).status === 200);
@@ -226,7 +233,7 @@ export async function runFaults(options: Partial<FaultOptions> = {}): Promise<Fa
     RECOVERY_MIN_MS: '0',
   };
   const report: FaultReport = {
-    requests: { total: 0, ok2xx: 0, unavailable: 0, http503: 0, other4xx: 0, http5xx: 0, dropped: 0 },
+    requests: { total: 0, ok2xx: 0, unavailable: 0, turnErrors: 0, http503: 0, other4xx: 0, http5xx: 0, dropped: 0 },
     turns: { acknowledged: 0, retried: 0, unexpected: 0, lost: 0 },
     flows: { started: 0, completed: 0, abandoned: 0 },
     requestsFiled: 0,
@@ -295,6 +302,10 @@ export async function runFaults(options: Partial<FaultOptions> = {}): Promise<Fa
       report.requests.unavailable += 1;
       return { kind: 'unavailable' };
     }
+    if (TURN_ERROR.test(reply)) {
+      report.requests.turnErrors += 1;
+      return { kind: 'unavailable' };
+    }
     return { kind: 'reply', text: reply };
   }
 
@@ -345,6 +356,7 @@ export async function runFaults(options: Partial<FaultOptions> = {}): Promise<Fa
     await new Promise((r) => setTimeout(r, Math.max(0, at(o.redisRestartAt) - Date.now())));
     fault('Redis killed (SIGKILL)');
     await redis.kill();
+    await new Promise((r) => setTimeout(r, o.redisDownSeconds * 1000));
     await redis.start();
     fault('Redis restarted');
     await new Promise((r) => setTimeout(r, Math.max(0, at(o.smtpStopAt) - Date.now())));
@@ -424,6 +436,7 @@ export function formatReport(r: FaultReport, o: FaultOptions): string {
     `| requests sent | ${r.requests.total} |`,
     `| answered (2xx or a clear 503) | ${answered} (${pct(answered)}) |`,
     `|   of which "temporarily unavailable" (200 with that reply, or 503) | ${r.requests.unavailable + r.requests.http503} |`,
+    `|   of which "something went wrong, try again" (200, not a clear 503) | ${r.requests.turnErrors} |`,
     `| dropped connections (in flight on the killed instance) | ${r.requests.dropped} |`,
     `| other 4xx / 5xx | ${r.requests.other4xx} / ${r.requests.http5xx} |`,
     `| turns acknowledged | ${r.turns.acknowledged} |`,
@@ -443,6 +456,7 @@ function parseArgs(argv: string[]): Partial<FaultOptions> {
     '--connections': 'connections',
     '--seconds': 'seconds',
     '--redis-restart-at': 'redisRestartAt',
+    '--redis-down': 'redisDownSeconds',
     '--bot-kill-at': 'botKillAt',
     '--smtp-stop-at': 'smtpStopAt',
     '--smtp-outage': 'smtpOutageSeconds',

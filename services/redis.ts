@@ -126,16 +126,24 @@ export function connectRedis(target: RedisTarget, options: IORedisOptions): Redi
   }
 }
 
-/** True when `err` means Redis did not answer (timeout, connection closed or refused, a failover in progress), not a bug. */
-export function isRedisUnavailable(err: unknown): boolean {
+/**
+ * True when `err` means Redis did not answer (timeout, connection closed or refused, a failover in progress), not a
+ * bug. Errors wrapped on the way up (botbuilder-dialogs' DialogContextError keeps the original in `error`, others in
+ * `cause`) are unwrapped.
+ */
+export function isRedisUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error)) return false;
-  return (
+  if (
     err.name === 'MaxRetriesPerRequestError' ||
     err.name === 'ClusterAllFailedError' ||
-    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|is Redis reachable|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable/.test(
+    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|is Redis reachable|max retries per request|LOADING|READONLY|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable/.test(
       err.message,
     )
-  );
+  ) {
+    return true;
+  }
+  const inner = (err as { error?: unknown }).error ?? err.cause;
+  return depth < 3 && inner !== err && isRedisUnavailable(inner, depth + 1);
 }
 
 /** The target described by `options` (`target` wins over `url`). */

@@ -13,7 +13,12 @@ import type { RequestQueue } from '../requests';
 export interface RecoveryDeps {
   directory: PortalDirectory;
   tokens: TokenService;
-  mailer: Pick<Mailer, 'send'>;
+  /**
+   * `send` is held until the chat turn commits and cancelled if the turn is abandoned (turnScope.ts);
+   * `sendNow` queues at once and is never cancelled — for mail about something already durable whatever
+   * the turn's fate (a filed practice request's notice to staff). Outside a turn both queue at once.
+   */
+  mailer: Pick<Mailer, 'send'> & { sendNow?: Mailer['send'] };
   audit: AuditLog;
   limits: Limits;
   securityLock: SecurityQuestionLock;

@@ -112,6 +112,7 @@ export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions
         if (scope) scope.deferMail(msg.idempotencyKey, () => plainDeps.mailer.send(msg));
         else await plainDeps.mailer.send(msg);
       },
+      sendNow: (msg) => plainDeps.mailer.send(msg),
     },
   };
   const floor = <T>(fn: () => Promise<T>) => {

@@ -47,9 +47,16 @@ export async function filePracticeRequest(
     deps.logger.warn({ fields: err.fields }, 'practice request refused by the queue');
     return { kind: 'invalid', fields: err.fields };
   }
+  // The request is filed now, whatever becomes of this turn, so its notice to the practice is queued at once and
+  // never cancelled with an abandoned turn (sendNow). Its idempotency key is the request's: queued or sent once.
+  const notifyPractice = (data: Record<string, string>, template: 'practice-request' | 'practice-request-summary', key: string) =>
+    (deps.mailer.sendNow ?? deps.mailer.send)({ to: deps.practiceNotifyEmail as string, template, data, idempotencyKey: key });
   if (duplicate) {
-    // The same person asked for the same thing while it is open: same reference, no second email.
+    // The same person asked for the same thing while it is open: same reference, no second email. If the first
+    // turn filed it but failed before its notice was queued (Redis went away), the patient's retry lands here:
+    // queue the notice under the same key — a no-op when it was queued or sent already.
     await deps.audit.record({ type: 'practice-request-repeated', requestId, conversationRef: ref, detail: { kind: input.kind } });
+    if (deps.practiceNotifyEmail) await notifyPractice({ requestId, kind: input.kind }, 'practice-request', `practice-request:${requestId}`);
     return { kind: 'filed', requestId };
   }
   await deps.audit.record({ type: AUDIT_TYPE[input.kind], requestId, conversationRef: ref, ...(caller.userRef ? { detail: { userRef: caller.userRef } } : {}) });
@@ -57,21 +64,9 @@ export async function filePracticeRequest(
   deps.staffNotices?.requestFiled({ requestId, kind: input.kind }).catch((err: Error) => deps.logger.warn({ err: { name: err.name, message: err.message }, requestId }, 'staff notice failed'));
   if (deps.practiceNotifyEmail) {
     const notice = await deps.requests.claimStaffNotice();
-    if (notice.heldBack > 0) {
-      await deps.mailer.send({
-        to: deps.practiceNotifyEmail,
-        template: 'practice-request-summary',
-        data: { count: String(notice.heldBack) },
-        idempotencyKey: `practice-request-summary:${requestId}`,
-      });
-    }
+    if (notice.heldBack > 0) await notifyPractice({ count: String(notice.heldBack) }, 'practice-request-summary', `practice-request-summary:${requestId}`);
     if (notice.notify) {
-      await deps.mailer.send({
-        to: deps.practiceNotifyEmail,
-        template: 'practice-request',
-        data: { requestId, kind: input.kind },
-        idempotencyKey: `practice-request:${requestId}`,
-      });
+      await notifyPractice({ requestId, kind: input.kind }, 'practice-request', `practice-request:${requestId}`);
     } else {
       await deps.audit.record({ type: 'staff-notice-held', requestId, conversationRef: ref });
       deps.logger.warn({ requestId }, 'practice notification emails are over STAFF_NOTIFY_PER_HOUR: request filed, notice held for the summary');

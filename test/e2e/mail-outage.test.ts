@@ -21,7 +21,7 @@ describe('mail outage', () => {
   it('delays mail while SMTP is down and delivers it exactly once when it is back', async () => {
     const port = p.smtp.port;
     await p.smtp.stop();
-    const outboxKeys = () => host.redis.keys(`${host.prefix}:*outbox*`);
+    const outboxKeys = () => host.redis.keys(`{${host.prefix}-mail}:outbox:*`);
     const c = new Conversation(host);
     await p.startFlow(c, 'I forgot my username');
     const reply = textOf(await c.say('sofia.alvarez@example.org'));

@@ -20,12 +20,15 @@ afterAll(() => p.stop());
 
 async function allKeys(): Promise<string[]> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await host.redis.scan(cursor, 'MATCH', `${host.prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
+  // The bot's keys, and the mail queue's (BullMQ prefix `{<prefix>-mail}`).
+  for (const pattern of [`${host.prefix}:*`, `{${host.prefix}-mail}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await host.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@
  * or not found (null), nothing more.
  */
 import { startRecoveryServices, type RecoveryFixture } from '../../helpers/recovery';
-import { createRecovery } from '../../../services/recovery';
+import { createRecovery, runInTurnScope, TurnScope } from '../../../services/recovery';
 import { expectNoMailAfter, waitForMail } from '../../helpers/wait';
 
 const DB = 6;
@@ -132,5 +132,25 @@ describe('practiceRequestStatus', () => {
     for (let i = 0; i < CONVERSATION_PER_MINUTE; i += 1) expect(await f.recovery.practiceRequestStatus(filed.requestId, caller)).toBe('open');
     expect(await f.recovery.practiceRequestStatus(filed.requestId, caller)).toBe('limited');
     expect(await f.recovery.practiceRequestStatus(filed.requestId, f.caller())).toBe('open');
+  });
+});
+
+describe('the notice of a filed request outlives its chat turn', () => {
+  it('is queued even when the turn is abandoned after filing, and a retry of the same request sends no second one', async () => {
+    const since = await f.mailMark();
+    const request = { kind: 'reactivation' as const, ...REQUEST, firstName: 'Abandoned' };
+    // The turn filed the request, then failed (Redis went away) before it committed: its deferred mail is dropped.
+    const scope = new TurnScope();
+    const filed = await runInTurnScope(scope, () => f.recovery.filePracticeRequest(request, f.caller()));
+    if (filed.kind !== 'filed') throw new Error(`expected filed, got ${filed.kind}`);
+    scope.abandon();
+    // The patient was told to try again and does: the same request, its reference, and exactly one notice.
+    const retryScope = new TurnScope();
+    const again = await runInTurnScope(retryScope, () => f.recovery.filePracticeRequest(request, f.caller()));
+    expect(again).toEqual({ kind: 'filed', requestId: filed.requestId });
+    await retryScope.flushMail();
+    const [mail] = await waitForMail(f.smtp, (m) => f.mailTo(NOTIFY, since)(m) && (m.text ?? '').includes(filed.requestId));
+    expect(mail!.subject).toContain(filed.requestId);
+    await expectNoMailAfter(f.smtp, (m) => f.mailTo(NOTIFY, since)(m) && (m.text ?? '').includes(filed.requestId) && m !== mail, () => f.services.mailer.whenIdle());
   });
 });
