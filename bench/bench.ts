@@ -95,7 +95,7 @@ interface Args {
 
 const USAGE =
   'usage: npm run bench -- [--rounds N (5)] [--duration S (10)] [--connections C (20)] [--conversations K (1000)] ' +
-  '[--flow-conversations F (1000)] [--recovery-min-ms MS (0)] [--quick] [--json] [--no-build] [--profile] [--soak TURNS]';
+  '[--flow-conversations F (20000)] [--recovery-min-ms MS (0)] [--quick] [--json] [--no-build] [--profile] [--soak TURNS]';
 
 const NUMERIC: Record<string, { key: keyof Args; min: number; max: number }> = {
   rounds: { key: 'rounds', min: 1, max: 50 },
@@ -114,7 +114,7 @@ export function parseArgs(argv: string[]): Args | { problems: string[]; help?: b
     warmup: 3,
     connections: 20,
     conversations: 1000,
-    flowConversations: 1000,
+    flowConversations: 20_000, // enough that no flow conversation is reused within a round at ≈ 1,000 turns/s
     recoveryMinMs: 0,
     json: false,
     build: true,
