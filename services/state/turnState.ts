@@ -19,6 +19,11 @@ interface Cached {
   json: string;
 }
 
+/** An item read with the lock, parsed on first use: a document that does not parse fails inside the turn's work. */
+interface Unparsed {
+  unparsed: RawItem | null;
+}
+
 /** JSON of an empty state (nothing stored yet): an untouched new conversation is not written. */
 const EMPTY = '{}';
 
@@ -46,7 +51,7 @@ export class TurnConversationState extends ConversationState {
     const acquire = together
       ? async (lease: LockLease) => {
           const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs);
-          if (res.locked) this.prime(context, res.item);
+          if (res.locked) this.keepUnparsed(context, res.item);
           return res.locked;
         }
       : undefined;
@@ -83,7 +88,9 @@ export class TurnConversationState extends ConversationState {
 
   /** Saves (eTag `*`, as BotState does) and releases the lease, or only releases it (TTL refreshed) when nothing changed. */
   private async saveAndRelease(context: TurnContext, storageKey: string, lease: LockLease): Promise<void> {
-    const cached = this.cached(context);
+    const entry = context.turnState.get(this.cacheKey) as Cached | Unparsed | undefined;
+    // Never read this turn: unchanged by definition.
+    const cached = entry && 'unparsed' in entry ? undefined : this.cached(context);
     const json = cached ? docOf(cached.state) : undefined;
     if (cached && json !== undefined && json !== cached.json) {
       await this.store.writeDoc(storageKey, '*', json, lease);
@@ -105,13 +112,24 @@ export class TurnConversationState extends ConversationState {
     return this.set(context, state, item ? item.doc : EMPTY).state;
   }
 
+  /** Keeps the item read with the lock for the turn; it is parsed when the turn first uses its state. */
+  private keepUnparsed(context: TurnContext, item: RawItem | null): void {
+    context.turnState.set(this.cacheKey, { unparsed: item } satisfies Unparsed);
+  }
+
   private written(cached: Cached, json: string): void {
     cached.state.eTag = '*';
     cached.json = json;
   }
 
   private cached(context: TurnContext): Cached | undefined {
-    return context.turnState.get(this.cacheKey) as Cached | undefined;
+    const entry = context.turnState.get(this.cacheKey) as Cached | Unparsed | undefined;
+    if (entry && 'unparsed' in entry) {
+      context.turnState.delete(this.cacheKey); // a document that does not parse throws here, every time
+      this.prime(context, entry.unparsed);
+      return context.turnState.get(this.cacheKey) as Cached;
+    }
+    return entry;
   }
 
   private set(context: TurnContext, state: Record<string, unknown>, json: string): Cached {

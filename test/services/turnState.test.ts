@@ -119,6 +119,24 @@ describe('turn state in two round trips (real Redis)', () => {
     expect(await redis.exists(lock.keyOf('test/c-busy'))).toBe(0);
   });
 
+  it('a stored state that does not parse fails inside the turn (where the host resets it), not while taking the lock', async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 300 });
+    const state = new TurnConversationState(storage, lock);
+    const redisKey = storageKeyToRedisKey(keys, 'test/conversations/c-bad/');
+    await redis.hset(redisKey, 'etag', 'e1', 'doc', '{not json');
+    const c = context('c-bad');
+    let failedInside = false;
+    await state.withTurn(c, async () => {
+      await state.createProperty('x').get(c).catch((err: Error) => {
+        failedInside = err instanceof SyntaxError;
+      });
+      await state.delete(c); // what PortalBot does with a failed turn, still under the lock
+    });
+    expect(failedInside).toBe(true);
+    expect(await redis.exists(redisKey)).toBe(0);
+    expect(await redis.exists(lock.keyOf('test/c-bad'))).toBe(0);
+  });
+
   it('saveChanges and load outside a turn behave like ConversationState (one round trip each)', async () => {
     const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 300 });
     const state = new TurnConversationState(storage, lock);
