@@ -109,6 +109,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Attempts to store a sent mail's marker (200 ms, 400 ms, … 2 s apart: about 30 s in all) before giving up. */
+const SENT_MARKER_TRIES = 20;
+
 /**
  * Builds the mailer from config. Templates are loaded and validated here, so a broken template stops
  * the process at start-up rather than at the first patient's request.
@@ -184,10 +187,19 @@ export function createMailer({ config, redis, embedded, logger: parentLogger, ..
       if (permanent && !(err instanceof PermanentMailError)) throw new PermanentMailError(`mail job ${jobId} cannot be rendered or sent`);
       throw err;
     }
-    try {
-      await redis.set(sentKey(jobId), String(Date.now()), 'EX', SENT_MARKER_TTL_SECONDS, 'NX');
-    } catch (err) {
-      logger.error({ ...log, err: { message: (err as Error).message } }, 'mail sent but the sent marker could not be stored');
+    // The mail is out: without its marker, a retry of this job (the job cannot be marked complete while Redis
+    // is away either, so BullMQ will retry it) would send it again. Keep trying through a short outage.
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await redis.set(sentKey(jobId), String(Date.now()), 'EX', SENT_MARKER_TTL_SECONDS, 'NX');
+        break;
+      } catch (err) {
+        if (tries >= SENT_MARKER_TRIES) {
+          logger.error({ ...log, err: { message: (err as Error).message } }, 'mail sent but the sent marker could not be stored');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(200 * tries, 2_000)));
+      }
     }
     if (result.file) logger.info({ ...log, outcome: 'written', file: result.file }, 'mail written to the outbox folder');
     else logger.info({ ...log, outcome: 'sent' }, 'mail sent');
