@@ -42,14 +42,16 @@ export function parsePracticeHours(text: string): PracticeHours | string {
 }
 
 /** True when the practice is open at `now`, in the practice's time zone. */
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one (asked on every miss). */
+const weekdayClocks = new Map<string, Intl.DateTimeFormat>();
+
 export function isPracticeOpen(hours: PracticeHours, timeZone: string, now = new Date()): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
+  let clock = weekdayClocks.get(timeZone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    if (weekdayClocks.size < 16) weekdayClocks.set(timeZone, clock);
+  }
+  const parts = clock.formatToParts(now);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const day = DAYS.indexOf(get('weekday') as Day);
   const minute = Number(get('hour')) * 60 + Number(get('minute'));
