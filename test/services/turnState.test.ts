@@ -1,24 +1,23 @@
 /**
  * The turn's state and lock in two round trips (services/state/turnState.ts, redisStorage.ts): lock + read in
  * one script, write (or TTL refresh) + release in another, the release only by the lock's owner; change
- * detection by comparing JSON (an unchanged state is not rewritten). Real Redis.
+ * detection by comparing JSON (an unchanged state is not rewritten). Real Redis (the test cluster under npm run test:scale).
  */
-import type Redis from 'ioredis';
 import { TestAdapter, TurnContext, type Activity } from 'botbuilder';
-import { Keys } from '../../services/redis';
+import { Keys, type RedisClient } from '../../services/redis';
 import { RedisStorage, storageKeyToRedisKey } from '../../services/state/redisStorage';
 import { TurnLock, TurnLockTimeoutError } from '../../services/state/turnLock';
 import { TurnConversationState } from '../../services/state/turnState';
-import { connectTestRedis, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { connectTestClient, deletePrefix, uniquePrefix } from '../helpers/redis';
 
 describe('turn state in two round trips (real Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('turnstate');
   const keys = new Keys(prefix);
   let storage: RedisStorage;
 
   beforeAll(() => {
-    redis = connectTestRedis(10);
+    redis = connectTestClient(10); // the test cluster under npm run test:scale
     storage = new RedisStorage(redis, keys, { ttlSeconds: 120 });
   });
   afterAll(async () => {
