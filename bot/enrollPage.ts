@@ -47,8 +47,9 @@ export class EnrollPage extends PatientPage {
     // The reset page's message template, stylesheet and checklist script are shared (web/reset/).
     super(deps, {
       name: 'enroll',
-      templates: { layout: 'enroll/layout.html', form: 'enroll/form.html', message: 'reset/message.html' },
+      templates: { form: 'enroll/form.html', message: 'reset/message.html' },
       assets: ['enroll/enroll.css', 'enroll/enroll.js'],
+      styles: ['enroll/enroll.css'],
       htmlValues: ['content', 'rules', 'error', 'q0options', 'q1options'],
       extraCsp: "connect-src 'self'",
     });

@@ -48,8 +48,10 @@ export interface PatientPageDeps {
 export interface PageFiles {
   /** The page's name: its URL prefix (`/reset`), its limit key and its log lines. */
   name: string;
-  /** `layout`, `form` and `message` templates, as paths under `web/`. */
-  templates: Record<'layout' | 'form' | 'message', string>;
+  /** `form` and `message` templates, as paths under `web/` (every page shares `web/reset/layout.html`). */
+  templates: Record<'form' | 'message', string>;
+  /** Stylesheets of this page besides the shared `reset.css`, as paths under `web/` served from its assets. */
+  styles?: string[];
   /** Assets served at `/<name>/assets/<file>`, as paths under `web/`. */
   assets: string[];
   /** Template values that are pre-rendered HTML; every other value is HTML-escaped. */
@@ -63,18 +65,22 @@ export abstract class PatientPage implements RouteModule {
   private readonly assets: Record<string, { type: string; body: string }>;
   private readonly headers: Record<string, string>;
   private readonly htmlValues: ReadonlySet<string>;
+  /** `<link>`s of the page's own stylesheets, built once. */
+  private readonly pageStyles: string;
 
   protected constructor(
     protected readonly base: PatientPageDeps,
     private readonly files: PageFiles,
   ) {
     const read = (f: string) => fs.readFileSync(path.join(WEB_ROOT, f), 'utf8');
-    this.templates = { layout: read(files.templates.layout), form: read(files.templates.form), message: read(files.templates.message) };
+    this.templates = { layout: read('reset/layout.html'), form: read(files.templates.form), message: read(files.templates.message) };
+    const styleUrl = (f: string) => escapeHtml(`${base.config.publicBaseUrl}/${files.name}/assets/${path.basename(f)}`);
+    this.pageStyles = (files.styles ?? []).map((f) => `\n  <link rel="stylesheet" href="${styleUrl(f)}">`).join('');
     this.assets = Object.fromEntries(files.assets.map((f) => [path.basename(f), { type: TYPES[path.extname(f)] ?? 'text/plain; charset=utf-8', body: read(f) }]));
     const csp = files.extraCsp ? `${SECURITY_HEADERS['Content-Security-Policy']}; ${files.extraCsp}` : SECURITY_HEADERS['Content-Security-Policy'];
     const hsts: Record<string, string> = base.config.publicBaseUrl.startsWith('https://') ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {};
     this.headers = { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, ...hsts };
-    this.htmlValues = new Set(files.htmlValues);
+    this.htmlValues = new Set([...files.htmlValues, 'pageStyles']);
   }
 
   abstract register(server: Server): void;
@@ -156,6 +162,7 @@ export abstract class PatientPage implements RouteModule {
       title,
       content,
       baseUrl: publicBaseUrl,
+      pageStyles: this.pageStyles,
       practiceName: practice.name,
       practicePhone: practice.phone,
       practiceHours: practice.hours.text,

@@ -36,7 +36,7 @@ export class ResetPage extends PatientPage {
   constructor(private readonly deps: ResetPageDeps) {
     super(deps, {
       name: 'reset',
-      templates: { layout: 'reset/layout.html', form: 'reset/form.html', message: 'reset/message.html' },
+      templates: { form: 'reset/form.html', message: 'reset/message.html' },
       assets: ['reset/reset.css', 'reset/reset.js'],
       htmlValues: ['content', 'rules', 'error'],
     });
