@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
-import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/browser';
+import { BOT_BUBBLES, botTexts, CHROMIUM, CHROMIUM_ARGS, requireChromium, sendInWebChat, waitForBot } from '../helpers/browser';
 
 /** The browser globals the page functions use (this project compiles without the DOM lib). */
 type PageWindow = {
@@ -55,33 +55,6 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-/** The text of every bot bubble so far. */
-async function botTexts(page: Page): Promise<string[]> {
-  return page.$$eval('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content', (els) => els.map((e) => e.textContent ?? ''));
-}
-
-async function waitForBot(page: Page, re: RegExp, from = 0): Promise<string> {
-  const handle = await page.waitForFunction(
-    ({ source, flags, from: start }) => {
-      const texts = Array.from((globalThis as unknown as PageWindow).document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content')).map((e) => e.textContent ?? '');
-      return texts.slice(start).find((t) => new RegExp(source, flags).test(t)) ?? null;
-    },
-    { source: re.source, flags: re.flags, from },
-    { timeout: 15_000 },
-  ).catch(async (err: Error) => {
-    throw new Error(`${err.message}: no bot message matching ${re} after #${from}; bot said: ${JSON.stringify(await botTexts(page))}`);
-  });
-  return (await handle.jsonValue()) as string;
-}
-
-async function send(page: Page, text: string): Promise<number> {
-  const before = (await botTexts(page)).length;
-  const box = page.locator('[data-id="webchat-sendbox-input"], .webchat__send-box-text-box__input').first();
-  await box.fill(text);
-  await box.press('Enter');
-  return before;
-}
-
 it('welcomes, answers, takes a button and recovers a username by email; accessible; strict CSP', async () => {
   const page = await context.newPage();
   const cspErrors: string[] = [];
@@ -103,7 +76,7 @@ it('welcomes, answers, takes a button and recovers a username by email; accessib
   expect(await page.locator('.webchat__upload-button').count()).toBe(0); // upload hidden
 
   // An FAQ question.
-  let from = await send(page, 'how do I get the portal on my phone');
+  let from = await sendInWebChat(page, 'how do I get the portal on my phone');
   await waitForBot(page, /app|mobile|phone/i, from);
 
   // A suggested action: the patient presses the first button offered.
@@ -111,15 +84,15 @@ it('welcomes, answers, takes a button and recovers a username by email; accessib
   const button = page.locator('.webchat__suggested-action').first();
   await button.waitFor({ timeout: 10_000 });
   await button.click();
-  await page.waitForFunction((n) => (globalThis as unknown as PageWindow).document.querySelectorAll('.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content').length > n, from, { timeout: 15_000 });
+  await page.waitForFunction(({ n, selector }) => (globalThis as unknown as PageWindow).document.querySelectorAll(selector).length > n, { n: from, selector: BOT_BUBBLES }, { timeout: 15_000 });
 
   // Username recovery to the captured email.
-  from = await send(page, 'I forgot my username');
+  from = await sendInWebChat(page, 'I forgot my username');
   await waitForBot(page, /username/i, from);
-  from = await send(page, 'yes');
+  from = await sendInWebChat(page, 'yes');
   await waitForBot(page, /verified email address/i, from);
   const since = smtp.messages.length;
-  from = await send(page, 'maria.gonzalez@example.com');
+  from = await sendInWebChat(page, 'maria.gonzalez@example.com');
   const done = await waitForBot(page, /we.ve sent the username/i, from);
   expect(done).not.toMatch(/mgonzalez78/);
   const mail = await smtp.waitFor((m) => smtp.messages.indexOf(m) >= since && (m.to ? JSON.stringify(m.to) : '').includes('maria.gonzalez@example.com'), 15_000);

@@ -13,12 +13,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { runAdmin, type AdminServices } from '../../services/admin/cli';
 import { startHost, type TestHost } from '../helpers/host';
 import { freePort } from '../helpers/net';
-import { launchChromium, requireChromium } from '../helpers/browser';
+import { botTexts, launchChromium, requireChromium, sendInWebChat, waitForBot } from '../helpers/browser';
 
-/** The browser globals the page functions use (this project compiles without the DOM lib). */
-type PageWindow = { document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> } };
-
-const BOT_BUBBLES = '.webchat__bubble:not(.webchat__bubble--from-user) .webchat__bubble__content';
 const STAFF_PASSWORD = 'a-long-staff-password';
 
 let host: TestHost;
@@ -56,35 +52,6 @@ afterAll(async () => {
   await host?.stop();
 });
 
-async function botTexts(page: Page): Promise<string[]> {
-  return page.$$eval(BOT_BUBBLES, (els) => els.map((e) => e.textContent ?? ''));
-}
-
-/** Waits for a bot bubble matching `re` among those after the first `from`. */
-async function waitForBot(page: Page, re: RegExp, from = 0): Promise<string> {
-  const handle = await page
-    .waitForFunction(
-      ({ source, flags, from: start, selector }) => {
-        const texts = Array.from((globalThis as unknown as PageWindow).document.querySelectorAll(selector)).map((e) => e.textContent ?? '');
-        return texts.slice(start).find((t) => new RegExp(source, flags).test(t)) ?? null;
-      },
-      { source: re.source, flags: re.flags, from, selector: BOT_BUBBLES },
-      { timeout: 15_000 },
-    )
-    .catch(async (err: Error) => {
-      throw new Error(`${err.message}: no bot message matching ${re} after #${from}; bot said: ${JSON.stringify(await botTexts(page))}`);
-    });
-  return (await handle.jsonValue()) as string;
-}
-
-async function send(page: Page, text: string): Promise<number> {
-  const before = (await botTexts(page)).length;
-  const box = page.locator('[data-id="webchat-sendbox-input"], .webchat__send-box-text-box__input').first();
-  await box.fill(text);
-  await box.press('Enter');
-  return before;
-}
-
 function watchCsp(page: Page, into: string[]): void {
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) into.push(`${page.url()}: ${m.text()}`);
@@ -111,7 +78,7 @@ it('patient on /chat ↔ staff on /staff: queue, claim, reply both ways, return 
   // The patient asks for a person and hears their position.
   await patient.goto(`${host.url}/chat`);
   await waitForBot(patient, /Lakeside Clinic|portal/i);
-  let from = await send(patient, 'talk to a person');
+  let from = await sendInWebChat(patient, 'talk to a person');
   expect(await waitForBot(patient, /number \d+ in the queue/, from)).toMatch(/wait is about \d+ minutes?/);
 
   // The staff page's queue updates live (SSE `queued`); claim.
@@ -133,7 +100,7 @@ it('patient on /chat ↔ staff on /staff: queue, claim, reply both ways, return 
 
   // Patient → staff: shown live on the staff page; the bot stays silent.
   const botCount = (await botTexts(patient)).length;
-  await send(patient, 'I cannot see my lab results');
+  await sendInWebChat(patient, 'I cannot see my lab results');
   await staff.locator('#transcript li.patient', { hasText: 'I cannot see my lab results' }).waitFor({ timeout: 10_000 });
   await new Promise((r) => setTimeout(r, 500));
   expect((await botTexts(patient)).length).toBe(botCount);
@@ -152,7 +119,7 @@ it('patient on /chat ↔ staff on /staff: queue, claim, reply both ways, return 
   await staff.locator('#reply').waitFor({ state: 'hidden', timeout: 10_000 });
   expect(await staff.textContent('#conv-title')).toMatch(/returned/) // from the click or the SSE `closed` event, whichever lands last;
   await waitForBot(patient, /handed you back to the portal assistant/, from);
-  from = await send(patient, 'how do I reset my password');
+  from = await sendInWebChat(patient, 'how do I reset my password');
   expect(await waitForBot(patient, /password/i, from)).not.toMatch(/queue|Dana/);
 
   const patientShot = path.join(os.tmpdir(), 'handoff-patient.png');
