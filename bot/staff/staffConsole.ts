@@ -43,6 +43,7 @@ const Resolve = z.object({ patientId: PATIENT_ID.optional() });
 const Invite = z.object({ patientId: PATIENT_ID });
 const Transfer = z.object({ staffId: z.string().trim().min(1).max(64) });
 const HANDOFF_ID = /^H-[A-Z0-9]{8}$/;
+const REFUSALS = { 'not-found': 'No such handoff.', 'not-yours': 'You do not have this conversation.', offline: 'That staff member is not online.' } as const;
 
 export interface StaffConsoleDeps {
   config: Config;
@@ -211,7 +212,7 @@ export class StaffConsole implements RouteModule {
   private async handoff(req: Request, res: Response) {
     const id = String(req.params?.id ?? '');
     const h = HANDOFF_ID.test(id) ? await this.deps.desk.queue.get(id) : null;
-    if (!h) this.json(res, 404, { error: 'No such handoff.' });
+    if (!h) this.refused(res, 'not-found');
     return h;
   }
 
@@ -219,7 +220,7 @@ export class StaffConsole implements RouteModule {
     const result = await this.deps.desk.claim(String(req.params?.id ?? ''), this.member(s));
     if (!result.ok) {
       if (result.reason === 'taken') return this.json(res, 409, { error: `${result.staffName} (${result.staffId}) has this conversation.`, staffId: result.staffId, staffName: result.staffName });
-      return this.json(res, result.reason === 'closed' ? 410 : 404, { error: result.reason === 'closed' ? 'The patient is no longer waiting.' : 'No such handoff.' });
+      return this.json(res, result.reason === 'closed' ? 410 : 404, { error: result.reason === 'closed' ? 'The patient is no longer waiting.' : REFUSALS['not-found'] });
     }
     await this.deps.delivery.send(result.reference, `You're now talking with ${s.displayName} from the ${this.deps.config.practice.name} team. Anything you type goes to them.`);
     this.json(res, 200, { handoff: result.handoff });
@@ -236,7 +237,7 @@ export class StaffConsole implements RouteModule {
     const parsed = Message.safeParse(req.body);
     if (!parsed.success) return this.json(res, 400, { error: 'text is required (at most 2000 characters)' });
     const result = await this.deps.desk.staffSaid(String(req.params?.id ?? ''), this.member(s), parsed.data.text);
-    if (!result.ok) return this.json(res, result.reason === 'not-found' ? 404 : 409, { error: result.reason === 'not-found' ? 'No such handoff.' : 'You do not have this conversation.' });
+    if (!result.ok) return this.refused(res, result.reason);
     const delivered = await this.deps.delivery.send(result.reference, `${s.displayName}: ${parsed.data.text}`);
     this.json(res, 200, { entry: result.entry, delivered });
   }
@@ -245,7 +246,7 @@ export class StaffConsole implements RouteModule {
   private async finish(req: Request, res: Response, s: StaffSession, how: 'return' | 'end'): Promise<void> {
     const id = String(req.params?.id ?? '');
     const result = how === 'return' ? await this.deps.desk.returnToBot(id, this.member(s)) : await this.deps.desk.end(id, this.member(s));
-    if (!result.ok) return this.json(res, result.reason === 'not-found' ? 404 : 409, { error: result.reason === 'not-found' ? 'No such handoff.' : 'You do not have this conversation.' });
+    if (!result.ok) return this.refused(res, result.reason);
     const text =
       how === 'return'
         ? `${s.displayName} has handed you back to the portal assistant. What else can I help you with?`
@@ -254,18 +255,19 @@ export class StaffConsole implements RouteModule {
     this.json(res, 200, { ok: true });
   }
 
+  /** A handoff action refused: 404 for an unknown handoff, 409 otherwise, with what staff should know. */
+  private refused(res: Response, reason: 'not-found' | 'not-yours' | 'offline'): void {
+    this.json(res, reason === 'not-found' ? 404 : 409, { error: REFUSALS[reason] });
+  }
+
   /** Hands the conversation to another staff member who is online; the patient is told who they talk to now. */
   private async transfer(req: Request, res: Response, s: StaffSession): Promise<void> {
     const parsed = Transfer.safeParse(req.body);
     if (!parsed.success) return this.json(res, 400, { error: 'staffId is required' });
     const target = await this.deps.staff.get(parsed.data.staffId);
-    if (!target || target.disabled) return this.json(res, 409, { error: 'That staff member is not online.' });
+    if (!target || target.disabled) return this.refused(res, 'offline');
     const result = await this.deps.desk.transfer(String(req.params?.id ?? ''), this.member(s), { id: target.username, name: target.displayName });
-    if (!result.ok) {
-      const status = result.reason === 'not-found' ? 404 : 409;
-      const error = { 'not-found': 'No such handoff.', 'not-yours': 'You do not have this conversation.', offline: 'That staff member is not online.' }[result.reason];
-      return this.json(res, status, { error });
-    }
+    if (!result.ok) return this.refused(res, result.reason);
     await this.deps.delivery.send(result.reference, `You're now talking with ${target.displayName} from the ${this.deps.config.practice.name} team.`);
     this.json(res, 200, { ok: true, staffId: target.username, name: target.displayName });
   }

@@ -259,14 +259,7 @@ export class HandoffQueue {
 
   /** Waiting handoffs, oldest first, with positions. */
   async waiting(): Promise<Handoff[]> {
-    const ids = await this.redis.zrange(this.queueKey(), 0, -1);
-    const out: Handoff[] = [];
-    for (const id of ids) {
-      const h = await this.get(id);
-      if (h) out.push(h);
-      else await this.redis.zrem(this.queueKey(), id); // expired
-    }
-    return out;
+    return this.load(await this.redis.zrange(this.queueKey(), 0, -1), this.queueKey());
   }
 
   /** Conversations staff have now (every staff member's), longest-held first. */
@@ -279,6 +272,7 @@ export class HandoffQueue {
     return this.load(await this.redis.zrangebyscore(this.k('log'), sinceMs, '+inf'), this.k('log'));
   }
 
+  /** The handoffs behind `ids`, dropping from `index` those that expired. */
   private async load(ids: string[], index: string): Promise<Handoff[]> {
     const out: Handoff[] = [];
     for (const id of ids) {
