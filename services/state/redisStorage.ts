@@ -80,13 +80,6 @@ export function storageKeyToRedisKey(keys: Keys, storageKey: string): string {
   return keys.tagged('item', storageKey, 'state');
 }
 
-/** The part of a key Redis Cluster hashes: the first `{…}` with something inside, else the whole key. */
-export function hashTagOf(key: string): string {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
-}
-
 /** The document of a botbuilder store item: everything but its eTag, as JSON. */
 export function docOf(item: object): string {
   const { eTag: _eTag, ...doc } = item as { eTag?: unknown } & Record<string, unknown>;
@@ -118,13 +111,10 @@ export class RedisStorage implements Storage {
   async read(storageKeys: string[]): Promise<StoreItems> {
     const items: StoreItems = {};
     if (storageKeys.length === 0) return items;
-    const pipeline = this.redis.pipeline();
-    for (const key of storageKeys) pipeline.hmget(this.redisKeyOf(key), 'etag', 'doc');
-    const results = (await pipeline.exec()) ?? [];
-    results.forEach(([err, value], i) => {
-      if (err) throw err;
-      const [etag, doc] = value as [string | null, string | null];
-      if (doc !== null) items[storageKeys[i]] = { ...(JSON.parse(doc) as object), eTag: etag ?? undefined };
+    // One command per key, sent together: keys of different conversations may live on different Cluster nodes.
+    const results = await Promise.all(storageKeys.map((key) => this.readRaw(key)));
+    results.forEach((raw, i) => {
+      if (raw) items[storageKeys[i]!] = { ...(JSON.parse(raw.doc) as object), eTag: raw.etag || undefined };
     });
     return items;
   }
@@ -171,6 +161,6 @@ export class RedisStorage implements Storage {
 
   async delete(storageKeys: string[]): Promise<void> {
     if (storageKeys.length === 0) return;
-    await this.redis.del(...storageKeys.map((k) => this.redisKeyOf(k)));
+    await Promise.all(storageKeys.map((k) => this.redis.del(this.redisKeyOf(k)))); // per key: they may be on different nodes
   }
 }

@@ -10,7 +10,8 @@
  * `ConversationState`, one round trip each.
  */
 import { ConversationState, type TurnContext } from 'botbuilder';
-import { docOf, hashTagOf, type RawItem, type RedisStorage } from './redisStorage';
+import { hashTagOf } from '../redis';
+import { docOf, type RawItem, type RedisStorage } from './redisStorage';
 import type { LockLease, TurnLock } from './turnLock';
 
 /** What a turn holds in its turnState: the state object and the JSON it was read or last written as. */
