@@ -48,11 +48,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
-import { parseEvalFile } from '../knowledge/eval';
-import { loadDefaultKnowledgeBase } from '../knowledge/load';
-import { createMatcher } from '../knowledge/matcher';
-import { createNormaliser } from '../knowledge/normalise';
-import type { KbEntry, KnowledgeBase } from '../knowledge/schema';
+import { matcherFigures, median, pct, r, type benchMatcher } from './matcher';
 import { summariseProfile, type ProfileSummary } from './profile';
 
 const REPO = path.join(__dirname, '..');
@@ -62,12 +58,10 @@ const BOT_ENTRY = path.join(BOT_DIR, 'dist', 'bot', 'index.js');
 const ADMIN_ENTRY = path.join(BOT_DIR, 'dist', 'services', 'admin', 'cli.js');
 const ECHO_ENTRY = path.join(REPO, 'bench', 'echo', 'index.mjs');
 const MIX_FILE = path.join(REPO, 'bench', 'faq-mix.json');
-const EVAL_FILE = path.join(REPO, 'knowledge', 'eval', 'portal-eval.jsonl');
 const FIXTURE_FILE = path.join(REPO, 'demo', 'accounts.json');
 const REDIS_URL = (process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/+$/, '');
 const REDIS_DB = 14;
 const KNOWN_EMAIL = 'maria.gonzalez@example.com';
-const SYNTHETIC_ENTRIES = 1000;
 const MATCHER_PASSES = 5;
 const HARD_LIMIT_MS = 20 * 60_000;
 const START_TIMEOUT_MS = 30_000;
@@ -154,86 +148,6 @@ export function parseArgs(argv: string[]): Args | { problems: string[]; help?: b
     args.warmup = 1;
   }
   return problems.length ? { problems } : args;
-}
-
-// ---------------------------------------------------------------------------------------------- statistics
-
-/** Nearest-rank percentile of sorted samples. */
-function pct(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-function median(xs: readonly number[]): number {
-  return pct([...xs].sort((a, b) => a - b), 50);
-}
-const r = (x: number, d = 2) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
-
-/** Deterministic PRNG (mulberry32), so generated data is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// ---------------------------------------------------------------------------------------------- matcher
-
-/** The real KB plus generated entries (questions recombined from the KB's own words) up to `size` entries. */
-export function syntheticKb(real: KnowledgeBase, size: number): KnowledgeBase {
-  const rand = rng(7);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
-  // Words that normalise to a token of an out-of-scope term stay out: the matcher refuses a KB in which an
-  // out-of-scope term is made only of in-scope words.
-  const normaliser = createNormaliser();
-  const outOfScope = new Set(real.outOfScope.flatMap((t) => t.terms.flatMap((term) => normaliser.normalise(term))));
-  const words = [...new Set(real.entries.flatMap((e) => e.questions.join(' ').toLowerCase().match(/[a-z']+/g) ?? []))].filter(
-    (w) => !normaliser.normalise(w).some((t) => outOfScope.has(t)),
-  );
-  const filler = Array.from({ length: 400 }, (_, i) => `topic${i.toString(36)}`);
-  const entries: KbEntry[] = [...real.entries];
-  for (let i = entries.length; i < size; i += 1) {
-    const own = [pick(filler), pick(filler)];
-    const sentence = () => Array.from({ length: 5 + Math.floor(rand() * 8) }, () => (rand() < 0.25 ? pick(own) : pick(words))).join(' ');
-    entries.push({
-      id: `synthetic-${i}`,
-      kind: 'faq',
-      title: `Synthetic ${i}`,
-      questions: Array.from({ length: 4 + Math.floor(rand() * 8) }, () => {
-        // Phrases can form a concept of an out-of-scope term too ("where is your office"): draw again (bounded).
-        let q = sentence();
-        for (let tries = 0; tries < 20 && normaliser.normalise(q).some((t) => outOfScope.has(t)); tries += 1) q = sentence();
-        return q;
-      }),
-      keywords: [own.join(' '), pick(words)],
-      answer: 'synthetic',
-      followUps: [],
-    });
-  }
-  return { ...real, entries, byId: new Map(entries.map((e) => [e.id, e])) };
-}
-
-/** Warm-up pass, then up to `passes` timed passes while under `budgetMs`. */
-function benchMatcher(kb: KnowledgeBase, texts: readonly string[], passes: number, budgetMs: number) {
-  let start = performance.now();
-  const matcher = createMatcher(kb);
-  const buildMs = performance.now() - start;
-  let sink = 0;
-  for (const t of texts) sink += matcher.decide(t).candidates.length; // warm-up
-  const samples: number[] = [];
-  const until = performance.now() + budgetMs;
-  for (let p = 0; p < passes && performance.now() < until; p += 1) {
-    for (const t of texts) {
-      start = performance.now();
-      sink += matcher.decide(t).candidates.length;
-      samples.push(performance.now() - start);
-    }
-  }
-  samples.sort((a, b) => a - b);
-  return { entries: kb.entries.length, queries: samples.length, buildMs: r(buildMs, 1), p50Ms: r(pct(samples, 50), 3), p99Ms: r(pct(samples, 99), 3), maxMs: r(samples[samples.length - 1], 3), sink };
 }
 
 // ---------------------------------------------------------------------------------------------- processes
@@ -583,20 +497,6 @@ async function deletePrefix(prefix: string): Promise<number> {
   return deleted;
 }
 
-/** `decide()` p50/p99 on the real KB and on a synthetic 1,000-entry KB. */
-function matcherFigures(args: Args, log: (s: string) => void) {
-  const evalTexts = parseEvalFile(fs.readFileSync(EVAL_FILE, 'utf8'), EVAL_FILE).map((c) => c.text);
-  const realKb = loadDefaultKnowledgeBase();
-  log(`matcher: ${evalTexts.length} eval texts on the real KB (${realKb.entries.length} entries) and a synthetic ${SYNTHETIC_ENTRIES}-entry KB`);
-  const passes = args.quick ? 2 : MATCHER_PASSES;
-  const real = benchMatcher(realKb, evalTexts, passes, 30_000);
-  log(`matcher: real KB p50 ${real.p50Ms} ms, p99 ${real.p99Ms} ms; building the synthetic KB`);
-  // Every 4th eval text (212 queries a pass): the synthetic KB is slow enough that all of them would take minutes.
-  const synthetic = benchMatcher(syntheticKb(realKb, SYNTHETIC_ENTRIES), evalTexts.filter((_, i) => i % 4 === 0), args.quick ? 1 : 3, 60_000);
-  log(`matcher: synthetic KB p50 ${synthetic.p50Ms} ms, p99 ${synthetic.p99Ms} ms (build ${synthetic.buildMs} ms)`);
-  return { real, synthetic };
-}
-
 // ---------------------------------------------------------------------------------------------- RSS soak
 
 /**
@@ -661,7 +561,7 @@ async function main(): Promise<number> {
   const started = Date.now();
 
   // 1. matcher (not in a soak)
-  const matcher = args.soak ? null : matcherFigures(args, log);
+  const matcher = args.soak ? null : matcherFigures(args.quick ? 2 : MATCHER_PASSES, args.quick ? 1 : 3, log);
 
   const mixFile = JSON.parse(fs.readFileSync(MIX_FILE, 'utf8')) as { questions: string[]; typos: string[]; outOfScope: string[] };
   // Interleave the three kinds so every stretch of the run has the same proportions.
