@@ -20,7 +20,7 @@
  *
  * The matcher never logs: messages may contain names, dates of birth and worse.
  */
-import Fuse from 'fuse.js';
+import { createEntryFuzzy, type EntryFuzzy } from './fuzzy';
 import { CONCEPT_TOKENS, compilePhraseRules, containsPhrase, createNormaliser, expandShorthand, maskPhrases, tokenize, type CompiledPhrases, type Normaliser } from './normalise';
 import type { KbEntry, KnowledgeBase } from './schema';
 
@@ -180,6 +180,9 @@ interface IndexedText {
   /** The KB question or keyword as written (for `explain`). */
   source: string;
   terms: string[];
+  /** Each term's weight and whether it is generic (see `GENERIC`), in `terms` order: worked out once, read per message. */
+  termWeights: number[];
+  termGeneric: boolean[];
   weight: number;
   trust: number;
   /** Whether the question is about some problem (see `PROBLEM`). */
@@ -225,11 +228,13 @@ interface Index {
   normaliser: Normaliser;
   emergency: EmergencyPhrases;
   texts: IndexedText[];
+  /** Which texts (indexes into `texts`) have each term: a message is scored only against texts it shares a term with. */
+  postings: Map<string, number[]>;
   /** Token weight: IDF, boosted for problem and object concepts. */
   weight: Map<string, number>;
   outOfScope: OutOfScopeTerm[];
   uncovered: { topic: string; phrases: CompiledPhrases }[];
-  fuse: Fuse<{ vocabulary: string; entry: number }>;
+  fuzzy: EntryFuzzy;
 }
 
 const words = (texts: readonly string[]): string[] => texts.flatMap((t) => expandShorthand(tokenize(t)));
@@ -274,7 +279,7 @@ function buildIndex(kb: KnowledgeBase): Index {
       const objects = terms.filter((t) => OBJECT.has(t));
       const genericAccess = terms.length > 0 && terms.every((t) => GENERIC_ACCESS.has(t));
       const mailboxOnly = terms.includes('notreceived') && objects.every((o) => o === 'email');
-      texts.push({ entry: i, source, terms, weight: 0, trust, addressesProblem: terms.some((t) => PROBLEM.has(t)), objects, genericAccess, mailboxOnly });
+      texts.push({ entry: i, source, terms, termWeights: [], termGeneric: terms.map((t) => GENERIC.has(t)), weight: 0, trust, addressesProblem: terms.some((t) => PROBLEM.has(t)), objects, genericAccess, mailboxOnly });
     };
     entry.questions.forEach((q) => add(q, 1));
     entry.keywords.forEach((k) => add(k, KEYWORD_TRUST));
@@ -283,30 +288,34 @@ function buildIndex(kb: KnowledgeBase): Index {
   const idf = computeIdf(usable, entries.length);
   const boost = (term: string): number => (PROBLEM.has(term) ? PROBLEM_BOOST : OBJECT.has(term) ? OBJECT_BOOST : 1);
   const weight = new Map([...idf].map(([term, w]) => [term, w * boost(term)]));
-  for (const t of usable) t.weight = t.terms.reduce((sum, term) => sum + (weight.get(term) ?? 0), 0);
+  for (const t of usable) {
+    t.termWeights = t.terms.map((term) => weight.get(term) ?? 0);
+    t.weight = t.termWeights.reduce((sum, w) => sum + w, 0);
+  }
   const outOfScope = buildOutOfScope(kb, normaliser);
   const emergency = compileEmergency(kb.emergencyPatterns);
   const uncovered = kb.uncoveredPortal.map((t) => ({ topic: t.topic, phrases: compilePhraseRules(t.patterns.map((pattern) => ({ pattern, emit: 'uncovered' }))) }));
-  const fuse = new Fuse(entryVocabularies(usable, entries.length), {
-    keys: ['vocabulary'],
-    useTokenSearch: true,
-    includeScore: true,
-    threshold: 0.25,
-    ignoreLocation: true,
-    ignoreFieldNorm: true,
-  });
-  return { entries, normaliser, emergency, texts: usable, weight, outOfScope, uncovered, fuse };
+  const fuzzy = createEntryFuzzy(entryVocabularies(usable, entries.length));
+  const postings = new Map<string, number[]>();
+  usable.forEach((t, i) =>
+    t.terms.forEach((term) => {
+      const list = postings.get(term) ?? [];
+      list.push(i);
+      postings.set(term, list);
+    }),
+  );
+  return { entries, normaliser, emergency, texts: usable, postings, weight, outOfScope, uncovered, fuzzy };
 }
 
 /**
  * One fuse.js document per entry: the entry's normalised vocabulary. Token search then measures how much of the
- * message the entry's vocabulary explains, fuzzily (IDF-weighted by fuse itself) — an entry-level view that
- * complements the question-level concept score, and costs a fraction of indexing every question.
+ * message the entry's vocabulary explains, fuzzily (IDF-weighted as fuse does; knowledge/fuzzy.ts) — an
+ * entry-level view that complements the question-level concept score, and costs a fraction of indexing every question.
  */
-function entryVocabularies(texts: readonly IndexedText[], entryCount: number): { vocabulary: string; entry: number }[] {
+function entryVocabularies(texts: readonly IndexedText[], entryCount: number): string[] {
   const vocab = Array.from({ length: entryCount }, () => new Set<string>());
   for (const t of texts) t.terms.forEach((term) => vocab[t.entry].add(term));
-  return vocab.map((set, entry) => ({ vocabulary: [...set].join(' '), entry }));
+  return vocab.map((set) => [...set].join(' '));
 }
 
 /**
@@ -386,13 +395,17 @@ function conceptScores(index: Index, tokens: readonly string[], outOfScopeWords:
   const scores = new Float64Array(index.entries.length);
   const best: (IndexedText | undefined)[] = new Array(index.entries.length).fill(undefined);
   if (messageWeight === 0) return { scores, best };
-  for (const text of index.texts) {
+  // Only the texts that share a term with the message can score; taken in index order, as a full scan would.
+  const sharing = new Set<number>();
+  for (const t of present) for (const i of index.postings.get(t) ?? []) sharing.add(i);
+  for (const i of [...sharing].sort((a, b) => a - b)) {
+    const text = index.texts[i];
     let matched = 0;
     let specific = false;
-    for (const term of text.terms) {
-      if (!present.has(term)) continue;
-      matched += index.weight.get(term) ?? 0;
-      if (!GENERIC.has(term)) specific = true;
+    for (let k = 0; k < text.terms.length; k += 1) {
+      if (!present.has(text.terms[k])) continue;
+      matched += text.termWeights[k];
+      if (!text.termGeneric[k]) specific = true;
     }
     if (matched === 0) continue;
     let trust = specific ? text.trust : text.trust * GENERIC_ONLY;
@@ -427,23 +440,6 @@ function isObjectMismatch(messageObjects: readonly string[], questionObjects: re
   return true;
 }
 
-/** Longest message token given to fuse.js (its bitap pattern limit). */
-const MAX_FUSE_TOKEN_LENGTH = 32;
-
-/** fuse.js token-search similarity (1 = every message token found in the entry's vocabulary) of each entry. */
-function fuseScores(index: Index, tokens: readonly string[]): Float64Array {
-  const scores = new Float64Array(index.entries.length);
-  // No KB word is anywhere near 32 letters; a longer token cannot match within the threshold, and fuse's bitap
-  // search splits it into 32-letter chunks (a 5,000-letter token cost ~50 ms of main thread per message).
-  const query = tokens.filter((t) => t.length <= MAX_FUSE_TOKEN_LENGTH);
-  if (query.length === 0) return scores;
-  for (const result of index.fuse.search(query.join(' '))) {
-    const similarity = 1 - (result.score ?? 1);
-    if (similarity > scores[result.item.entry]) scores[result.item.entry] = similarity;
-  }
-  return scores;
-}
-
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** Maps a raw score and its margin over the best *other* entry to a calibrated confidence. */
@@ -461,15 +457,24 @@ interface Scored {
   confidence: number;
 }
 
-function scoreAll(index: Index, tokens: string[]): { scored: Scored[]; topics: string[]; anchored: boolean } {
+/**
+ * Every entry's scores. The fuse view counts only where the concept score is not 0 (see `raws`), so `decide` asks
+ * fuse only about those entries; `explain` (`everyFuse`) shows it for all.
+ */
+function scoreAll(index: Index, tokens: string[], everyFuse = false): { scored: Scored[]; topics: string[]; anchored: boolean } {
   const { topics, words } = findOutOfScope(tokens, index.outOfScope);
   const anchored = isAnchored(tokens);
   const penalty = (topics.length > 0 && !anchored ? OUT_OF_SCOPE_PENALTY : 1) * (isLoneProblem(index, tokens, words) ? LONE_PROBLEM_PENALTY : 1);
   const { scores: concept, best } = conceptScores(index, tokens, words);
-  const fuzzy = fuseScores(index, tokens);
+  const fuzzy = index.fuzzy.scores(tokens, everyFuse ? undefined : index.entries.flatMap((_, i) => (concept[i] > 0 ? [i] : [])));
   const raws = index.entries.map((_, i) => penalty * ((1 - FUSE_SHARE) * concept[i] + FUSE_SHARE * fuzzy[i] * Math.min(1, concept[i] * 2)));
+  // The best raw score of any *other* entry: the top score, or for the top entry itself the runner-up's.
+  let first = -1;
+  for (let i = 0; i < raws.length; i += 1) if (first < 0 || raws[i] > raws[first]) first = i;
+  let runnerUp = 0;
+  for (let i = 0; i < raws.length; i += 1) if (i !== first && raws[i] > runnerUp) runnerUp = raws[i];
   const scored = index.entries.map((entry, i) => {
-    const bestOther = Math.max(0, ...raws.filter((_, j) => j !== i));
+    const bestOther = i === first ? runnerUp : Math.max(0, raws[first]);
     const bestQuestion = best[i]?.source ?? '';
     return { entry, bestQuestion, raw: raws[i], concept: concept[i], fuse: fuzzy[i], confidence: calibrate(raws[i], raws[i] - bestOther) };
   });
@@ -481,9 +486,8 @@ function scoreAll(index: Index, tokens: string[]): { scored: Scored[]; topics: s
  * The `uncoveredPortal` topic a message asks about, unless it is anchored to portal access: "how do I see my
  * mother's chart" is uncovered, "I forgot my password and need to see my mother's chart" is a password question.
  */
-function uncoveredTopic(index: Index, text: string, tokens: readonly string[]): string | undefined {
+function uncoveredTopic(index: Index, words: readonly string[], tokens: readonly string[]): string | undefined {
   if (index.uncovered.length === 0 || isAnchored(tokens)) return undefined;
-  const words = index.normaliser.words(text);
   return index.uncovered.find((t) => containsPhrase(words, t.phrases))?.topic;
 }
 
@@ -524,23 +528,26 @@ export function createMatcher(kb: KnowledgeBase, options: MatcherOptions = {}): 
   const emergencyEntry = kb.byId.get('emergency');
   const emergencyCandidate: Candidate = { id: 'emergency', title: emergencyEntry?.title ?? 'Emergency', confidence: 1 };
 
-  const isEmergency = (text: string): boolean =>
-    containsPhrase(maskPhrases(index.normaliser.words(text), index.emergency.exceptions), index.emergency.patterns);
+  const isEmergency = (words: readonly string[]): boolean =>
+    containsPhrase(maskPhrases(words, index.emergency.exceptions), index.emergency.patterns);
 
   return {
     decide(text: string): Decision {
-      if (isEmergency(text)) return { type: 'emergency', id: 'emergency', candidates: [emergencyCandidate] };
-      const tokens = unique(index.normaliser.normalise(text));
+      // The words (typo correction is the costly part) once; emergency patterns, concepts and uncovered topics all read them.
+      const words = index.normaliser.words(text);
+      if (isEmergency(words)) return { type: 'emergency', id: 'emergency', candidates: [emergencyCandidate] };
+      const tokens = unique(index.normaliser.concepts(words));
       if (tokens.length === 0) return { type: 'none', candidates: [] };
-      const uncovered = uncoveredTopic(index, text, tokens);
+      const uncovered = uncoveredTopic(index, words, tokens);
       if (uncovered) return { type: 'none', candidates: [], uncovered };
       const { scored, topics, anchored } = scoreAll(index, tokens);
       return choose(scored, topics.length > 0 && !anchored, opts);
     },
     explain(text: string): Explanation {
-      const tokens = unique(index.normaliser.normalise(text));
-      const { scored, topics, anchored } = scoreAll(index, tokens);
-      const uncovered = uncoveredTopic(index, text, tokens);
+      const words = index.normaliser.words(text);
+      const tokens = unique(index.normaliser.concepts(words));
+      const { scored, topics, anchored } = scoreAll(index, tokens, true);
+      const uncovered = uncoveredTopic(index, words, tokens);
       return {
         tokens,
         ...(uncovered ? { uncoveredTopic: uncovered } : {}),

@@ -111,24 +111,31 @@ function undouble(w: string): string {
 // 4. Typo tolerance
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Rows of `editDistance`, reused across calls (the normaliser runs on one thread; no call re-enters another). */
+let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /** Optimal-string-alignment distance (Levenshtein plus adjacent transposition), stopping early past `max`. */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prevPrev: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const width = b.length + 1;
+  if (rows[0].length < width) rows = [new Int32Array(width * 2), new Int32Array(width * 2), new Int32Array(width * 2)];
+  let [prevPrev, prev, cur] = rows;
+  for (let j = 0; j < width; j += 1) prev[j] = j;
   for (let i = 1; i <= a.length; i += 1) {
-    const cur = [i];
+    cur[0] = i;
     let rowMin = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prevPrev[j - 2] + 1);
-      cur.push(v);
-      rowMin = Math.min(rowMin, v);
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j < width; j += 1) {
+      const bj = b.charCodeAt(j - 1);
+      let v = prev[j - 1] + (ai === bj ? 0 : 1);
+      if (prev[j] + 1 < v) v = prev[j] + 1;
+      if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj && prevPrev[j - 2] + 1 < v) v = prevPrev[j - 2] + 1;
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
-    prevPrev = prev;
-    prev = cur;
+    [prevPrev, prev, cur] = [prev, cur, prevPrev];
   }
   return prev[b.length];
 }
@@ -184,6 +191,7 @@ export function correctTypo(token: string, vocab: Vocabulary): string {
   for (const initial of new Set([token[0], token[1]])) {
     for (const candidate of vocab.targets.get(initial) ?? []) {
       if (candidate[0] !== token[0] && !(candidate[0] === token[1] && candidate[1] === token[0])) continue;
+      if (Math.abs(candidate.length - token.length) > limit) continue;
       const d = editDistance(token, candidate, limit);
       if (d > limit) continue;
       const rank = d * 2 + (vocab.preferred.has(candidate) ? 0 : 1);
@@ -242,6 +250,7 @@ const NUMBER_WILDCARD = /^#(\d*)$/;
 const BARE_DIGITS = /^\d+$/;
 function matchesWord(token: string, word: string): boolean {
   if (token === word) return true;
+  if (word.charCodeAt(0) !== 35) return false; // not a "#" wildcard
   const wildcard = NUMBER_WILDCARD.exec(word);
   return wildcard !== null && BARE_DIGITS.test(token) && Number(token) >= Number(wildcard[1] || 0);
 }
@@ -321,23 +330,27 @@ function matchAlternative(tokens: readonly string[], pos: number, alt: readonly 
 /** Tries to match `rule` from slot `s` at `pos`; returns the end index or -1 (tiny backtracking matcher). */
 function matchFrom(tokens: readonly string[], pos: number, rule: CompiledRule, s: number): number {
   if (s === rule.slots.length) return pos;
-  const starts: number[] = [pos];
-  if (s > 0) {
-    let words = 0;
-    for (let p = pos; p < tokens.length && p - pos < GAP_TOTAL; p += 1) {
-      if (NO_SKIP.has(tokens[p])) break;
-      if (!GAP_FREE.has(tokens[p])) words += 1;
-      if (words > rule.gaps[s]) break;
-      starts.push(p + 1);
-    }
+  const end = matchSlotAt(tokens, pos, rule, s);
+  if (end >= 0 || s === 0) return end;
+  // The slot may also start after a gap: skipped words, up to the rule's count of content words before it.
+  let words = 0;
+  for (let p = pos; p < tokens.length && p - pos < GAP_TOTAL; p += 1) {
+    if (NO_SKIP.has(tokens[p])) break;
+    if (!GAP_FREE.has(tokens[p])) words += 1;
+    if (words > rule.gaps[s]) break;
+    const after = matchSlotAt(tokens, p + 1, rule, s);
+    if (after >= 0) return after;
   }
-  for (const start of starts) {
-    for (const alt of rule.slots[s].alternatives) {
-      const end = matchAlternative(tokens, start, alt);
-      if (end < 0) continue;
-      const done = matchFrom(tokens, end, rule, s + 1);
-      if (done >= 0) return done;
-    }
+  return -1;
+}
+
+/** Slot `s` (each alternative, longest first) starting exactly at `start`, then the rest of the rule. */
+function matchSlotAt(tokens: readonly string[], start: number, rule: CompiledRule, s: number): number {
+  for (const alt of rule.slots[s].alternatives) {
+    const end = matchAlternative(tokens, start, alt);
+    if (end < 0) continue;
+    const done = matchFrom(tokens, end, rule, s + 1);
+    if (done >= 0) return done;
   }
   return -1;
 }
@@ -444,6 +457,8 @@ export interface Normaliser {
   normalise(text: string): string[];
   /** Stemmed, typo-corrected words before phrase rules and stop words (used for emergency patterns). */
   words(text: string): string[];
+  /** The rest of the pipeline, from `words(text)` to concept tokens: `normalise(text)` is `concepts(words(text))`. */
+  concepts(words: readonly string[]): string[];
   vocabulary: Vocabulary;
 }
 
@@ -459,9 +474,7 @@ export function createNormaliser(domainWords: Iterable<string> = [], preferredWo
   const known = [...COMMON_WORDS, ...NEAR_WORDS, ...STOP_WORDS, ...Object.keys(SHORTHAND)];
   const vocabulary = buildVocabulary(known, targets, preferredWords);
   const words = (text: string): string[] => correctTypos(expandShorthand(tokenize(text)), vocabulary).map(stem);
-  const normalise = (text: string): string[] => {
-    const all = words(text);
-    return resolveSocial(applyPhrases(applyPhrases(all, foreign), rules).filter((t) => !stops.has(t) && !BARE_NUMBER.test(t)), all);
-  };
-  return { normalise, words, vocabulary };
+  const concepts = (all: readonly string[]): string[] =>
+    resolveSocial(applyPhrases(applyPhrases(all, foreign), rules).filter((t) => !stops.has(t) && !BARE_NUMBER.test(t)), all);
+  return { normalise: (text) => concepts(words(text)), words, concepts, vocabulary };
 }
