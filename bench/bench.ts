@@ -67,6 +67,8 @@ const HARD_LIMIT_MS = 20 * 60_000;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const RSS_POLL_MS = 200;
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
 const MAX_LATENCY_SAMPLES = 500_000;
 
 // ---------------------------------------------------------------------------------------------- arguments
@@ -228,6 +230,18 @@ function memoryOf(pid: number): { rssMb: number; hwmMb: number } | null {
   }
 }
 
+/** CPU time (user + system, all threads) the process has used so far, ms; null when /proc cannot tell. */
+function cpuMsOf(pid: number): number | null {
+  try {
+    // /proc/<pid>/stat: fields after the command name; utime and stime are the 12th and 13th of them, in clock ticks.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- load
 
 interface Mix {
@@ -329,6 +343,8 @@ interface RoundResult {
   timeouts: number;
   rssAfterMb: number;
   peakRssMb: number;
+  /** The server process's CPU (all threads) per 2xx turn over the round, ms: steadier than turns/s on a shared machine. */
+  cpuMsPerTurn: number;
 }
 
 let checkFlowReplies = false;
@@ -346,6 +362,7 @@ async function load(server: Server, mix: Mix, seconds: number, connections: numb
     if (m && m.rssMb > peakRss) peakRss = m.rssMb;
   }, RSS_POLL_MS);
   checkFlowReplies = server.name === 'bot';
+  const cpuBefore = cpuMsOf(server.pid);
   try {
     // Without a callback autocannon returns its instance (an event emitter) made thenable.
     const instance = autocannon({
@@ -362,7 +379,9 @@ async function load(server: Server, mix: Mix, seconds: number, connections: numb
     const res = await instance;
     latencies.sort((a, b) => a - b);
     const m = memoryOf(server.pid);
+    const cpuAfter = cpuMsOf(server.pid);
     return {
+      cpuMsPerTurn: cpuBefore === null || cpuAfter === null || !res['2xx'] ? NaN : (cpuAfter - cpuBefore) / res['2xx'],
       turnsPerSecond: res['2xx'] / (res.duration || seconds),
       p50Ms: pct(latencies, 50),
       p99Ms: pct(latencies, 99),
@@ -387,12 +406,13 @@ async function compare(bot: Server, echo: Server, mix: Mix, args: Args, runId: s
     for (const s of order) {
       const res = await load(s, mix, args.duration, args.connections, runId);
       rounds[s.name].push(res);
-      log(`${mix.name} round ${i + 1}/${args.rounds} ${s.name}: ${res.turnsPerSecond.toFixed(0)} turns/s, p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, RSS ${res.rssAfterMb.toFixed(0)} MB`);
+      log(`${mix.name} round ${i + 1}/${args.rounds} ${s.name}: ${res.turnsPerSecond.toFixed(0)} turns/s, p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, CPU ${res.cpuMsPerTurn.toFixed(3)} ms/turn, RSS ${res.rssAfterMb.toFixed(0)} MB`);
     }
     ratios.push(rounds.bot[i].turnsPerSecond / rounds.echo[i].turnsPerSecond);
   }
   const summary = (rs: RoundResult[]) => ({
     turnsPerSecond: r(median(rs.map((x) => x.turnsPerSecond)), 0),
+    cpuMsPerTurn: r(median(rs.map((x) => x.cpuMsPerTurn)), 3),
     p50Ms: r(median(rs.map((x) => x.p50Ms))),
     p99Ms: r(median(rs.map((x) => x.p99Ms))),
     peakRssMb: r(Math.max(...rs.map((x) => x.peakRssMb)), 0),
@@ -740,13 +760,13 @@ function formatReport(rep: {
     L.push(`  ${k.padEnd(29)} ${String(m.entries).padStart(7)}  ${String(m.queries).padStart(7)}  ${String(m.p50Ms).padStart(7)}  ${String(m.p99Ms).padStart(7)}  ${String(m.maxMs).padStart(7)}  ${String(m.buildMs).padStart(9)}`);
   }
   L.push('');
-  L.push('HTTP turns (medians of rounds)  turns/s   p50 ms   p99 ms  peak RSS MB  RSS after each round MB        turns  non-2xx  errors');
+  L.push('HTTP turns (medians of rounds)  turns/s   p50 ms   p99 ms  CPU ms/turn  peak RSS MB  RSS after each round MB        turns  non-2xx  errors');
   const row = (label: string, s: CompareResult['bot']) =>
-    L.push(`  ${label.padEnd(29)} ${String(s.turnsPerSecond).padStart(7)}  ${String(s.p50Ms).padStart(7)}  ${String(s.p99Ms).padStart(7)}  ${String(s.peakRssMb).padStart(11)}  ${s.rssAfterRoundMb.join(' ').padEnd(28)} ${String(s.turns).padStart(7)}  ${String(s.non2xx).padStart(7)}  ${String(s.errors).padStart(6)}`);
+    L.push(`  ${label.padEnd(29)} ${String(s.turnsPerSecond).padStart(7)}  ${String(s.p50Ms).padStart(7)}  ${String(s.p99Ms).padStart(7)}  ${String(s.cpuMsPerTurn).padStart(11)}  ${String(s.peakRssMb).padStart(11)}  ${s.rssAfterRoundMb.join(' ').padEnd(28)} ${String(s.turns).padStart(7)}  ${String(s.non2xx).padStart(7)}  ${String(s.errors).padStart(6)}`);
   for (const [name, c] of [['faq', rep.faq], ['flow', rep.flow]] as const) {
     row(`${name} mix: bot`, c.bot);
     row(`${name} mix: echo`, c.echo);
-    L.push(`  ${name} mix: ratio bot/echo       ${c.ratio}  (per round ${c.ratios.join(', ')})`);
+    L.push(`  ${name} mix: ratio bot/echo       ${c.ratio}  (per round ${c.ratios.join(', ')}); CPU per turn echo/bot ${r((c.echo.cpuMsPerTurn ?? NaN) / (c.bot.cpuMsPerTurn ?? NaN), 3)}`);
   }
   L.push(`  flow replies checked ${rep.flow.botRepliesChecked}, unexpected ${rep.flow.botRepliesUnexpected}${rep.flow.firstUnexpected ? ` (first: ${rep.flow.firstUnexpected})` : ''}; mails written ${rep.flow.mailsWritten}`);
   L.push(`  peak RSS over the whole run (VmHWM): bot ${rep.peakRssMb.bot} MB, echo ${rep.peakRssMb.echo} MB`);
