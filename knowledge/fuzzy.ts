@@ -37,6 +37,20 @@ export interface EntryFuzzy {
   scores(tokens: readonly string[], entries?: readonly number[]): Float64Array;
 }
 
+/**
+ * The term cut into (most errors bitap allows) + 1 pieces. A match with at most that many errors (insertions,
+ * deletions, substitutions) leaves at least one piece intact (pigeonhole), so a text that contains none of the
+ * pieces cannot match and is not searched: most of the KB, for a word it does not have ("kemper", "tuesday").
+ * Bitap allows i errors while i / length ≤ threshold (fuse's score with `ignoreLocation`).
+ */
+export function piecesOf(term: string): string[] {
+  const errors = Math.floor(FUSE_OPTIONS.threshold * term.length + 1e-9);
+  const count = Math.min(errors + 1, term.length);
+  const pieces: string[] = [];
+  for (let i = 0; i < count; i += 1) pieces.push(term.slice(Math.floor((i * term.length) / count), Math.floor(((i + 1) * term.length) / count)));
+  return pieces;
+}
+
 /** `vocabularies[i]`: entry i's normalised vocabulary, its words separated by spaces. */
 export function createEntryFuzzy(vocabularies: readonly string[]): EntryFuzzy {
   const count = vocabularies.length;
@@ -55,8 +69,10 @@ export function createEntryFuzzy(vocabularies: readonly string[]): EntryFuzzy {
   for (const w of df.keys()) known.set(w, new Float64Array(count).fill(UNKNOWN));
   const all = Array.from({ length: count }, (_, i) => i);
 
-  const bitap = (term: string, entry: number): number => {
-    const result = Fuse.match(term, texts[entry], FUSE_OPTIONS);
+  const bitap = (term: string, pieces: readonly string[], entry: number): number => {
+    const text = texts[entry];
+    if (!pieces.some((p) => text.includes(p))) return 1; // cannot be within the threshold (see `piecesOf`)
+    const result = Fuse.match(term, text, FUSE_OPTIONS);
     return result.isMatch ? (result.score ?? 0) : 1;
   };
 
@@ -71,6 +87,7 @@ export function createEntryFuzzy(vocabularies: readonly string[]): EntryFuzzy {
       });
       const maxPossible = idf.reduce((a, b) => a + b, 0);
       const rows = terms.map((t) => known.get(t));
+      const pieces = terms.map(piecesOf);
       for (const entry of entries) {
         let weighted = 0;
         let matched = false;
@@ -78,10 +95,10 @@ export function createEntryFuzzy(vocabularies: readonly string[]): EntryFuzzy {
           const row = rows[k];
           let score: number;
           if (row) {
-            if (row[entry] === UNKNOWN) row[entry] = bitap(terms[k], entry);
+            if (row[entry] === UNKNOWN) row[entry] = bitap(terms[k], pieces[k], entry);
             score = row[entry];
           } else {
-            score = bitap(terms[k], entry);
+            score = bitap(terms[k], pieces[k], entry);
           }
           if (score < 1) {
             matched = true;

@@ -35,7 +35,7 @@ function fuseItself(tokens: readonly string[]): Float64Array {
 describe('createEntryFuzzy', () => {
   it('scores every entry as fuse.js token search does, for real messages, typos and words the KB does not have', () => {
     const fuzzy = createEntryFuzzy(vocabularies);
-    const queries = [...messages.map((m) => normaliser.normalise(m)), ['pasword', 'kemper'], ['zzzz'], ['x'.repeat(40), 'usernam'], []];
+    const queries = [...messages.map((m) => normaliser.normalise(m)), ['pasword', 'kemper'], ['passwrod', 'usrname', 'tokne', 'emial', 'xpassword', 'passwordx', 'regsiter'], ['zzzz'], ['x'.repeat(40), 'usernam'], []];
     expect(queries.length).toBeGreaterThan(250);
     let matchedSome = 0;
     for (const tokens of queries) {
