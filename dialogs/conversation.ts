@@ -7,7 +7,7 @@ import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogContext, type DialogState, type DialogStateManagerConfiguration } from 'botbuilder-dialogs';
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
-import { MAIN_DIALOG, type MainDialog, type MainOptions } from './mainDialog';
+import { MAIN_DIALOG, type MainDialog, type MainOptions, type Routed, type StartFlow } from './mainDialog';
 import { contactPracticeText, emergencyAnswer, FRUSTRATION_ACK, type PracticeInfo } from './messages';
 import { say } from './prompts';
 import { FLOWS } from './registry';
@@ -51,13 +51,18 @@ export class Conversation {
     return dc;
   }
 
-  /** A patient (not the bot) joined: greet them with the menu, unless a dialog is already running. */
+  /** A patient (not the bot) joined: greet them with the menu, unless a dialog is running or an offer is pending. */
   async onMembersAdded(context: TurnContext): Promise<void> {
     const botId = context.activity.recipient?.id;
     const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== botId);
     if (!joined) return;
     const dc = await this.createContext(context);
-    if (!dc.activeDialog) await dc.beginDialog(MAIN_DIALOG, { menu: 'welcome' } satisfies MainOptions);
+    if (!dc.activeDialog && !(await this.deps.mainDialog.hasPending(context))) await this.start(dc, await this.deps.mainDialog.route(context, { menu: 'welcome' }));
+  }
+
+  /** Begins the main dialog on the flow routing asked for, if any. */
+  private async start(dc: DialogContext, routed: Routed): Promise<void> {
+    if (routed) await dc.beginDialog(MAIN_DIALOG, { start: routed } satisfies StartFlow);
   }
 
   /**
@@ -68,6 +73,7 @@ export class Conversation {
     const dc = await this.createContext(context);
     const wasInFlow = inFlow(dc);
     if (dc.activeDialog) await dc.cancelAllDialogs();
+    await this.deps.mainDialog.takePending(context);
     return wasInFlow;
   }
 
@@ -81,6 +87,7 @@ export class Conversation {
     if (decision.type === 'emergency') {
       const interrupted = inFlow(dc);
       await dc.cancelAllDialogs();
+      await this.deps.mainDialog.takePending(context);
       await say(context, emergencyAnswer(this.deps.faq));
       if (interrupted) await say(context, "I've stopped what we were doing. When you're safe, you can start again at any time.");
       this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
@@ -94,13 +101,14 @@ export class Conversation {
     // Frustration is acknowledged in a sentence, then the message is handled as usual.
     if (showsFrustration(text)) await say(context, FRUSTRATION_ACK);
 
-    // 2. A dialog is waiting: cancel and help interrupt it; anything else is its answer.
+    // 2. A flow is waiting: cancel and help interrupt it; anything else is its answer.
     if (dc.activeDialog) {
       const interrupt = interruption(text, decision, inFlow(dc));
       if (interrupt === 'cancel') {
         await dc.cancelAllDialogs();
+        await this.deps.mainDialog.takePending(context);
         this.deps.logger.info({ interrupt: 'cancel' }, 'dialogs cancelled');
-        await dc.beginDialog(MAIN_DIALOG, { menu: 'cancelled' } satisfies MainOptions);
+        await this.start(dc, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
         return;
       }
       if (interrupt === 'help') {
@@ -129,11 +137,24 @@ export class Conversation {
       if (result.status !== DialogTurnStatus.empty) return;
     }
 
-    // 3. Nothing waiting: the main dialog routes the message.
+    // 2b. An offer is pending (the menu, "did you mean", "would you like me to…"): "cancel" shows the menu again;
+    // anything else answers the offer, or is routed as a new question.
+    const pending = await this.deps.mainDialog.takePending(context);
+    if (pending) {
+      if (interruption(text, decision, false) === 'cancel') {
+        this.deps.logger.info({ interrupt: 'cancel' }, 'offer cancelled');
+        await this.start(dc, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
+        return;
+      }
+      await this.start(dc, await this.deps.mainDialog.followUp(context, pending));
+      return;
+    }
+
+    // 3. Nothing waiting: the main dialog routes the message (a flow it starts runs in the dialog).
     if (!text) {
       await say(context, 'Please type your question, for example "I forgot my password".');
       return;
     }
-    await dc.beginDialog(MAIN_DIALOG, {} satisfies MainOptions);
+    await this.start(dc, await this.deps.mainDialog.route(context));
   }
 }

@@ -1,15 +1,13 @@
 /**
- * MainDialog on its own (DialogTestClient), with the shipped knowledge base, the registry's flow dialogs
- * over the real use cases (real Redis, demo practice, real SMTP), and its session over a ConversationState
- * in memory. The router's step 2 (emergencies, cancel, side questions) is not here: messages go straight to
- * the main dialog, as they do when nothing interrupts them.
+ * The main dialog behind the router (dialogs/conversation.ts, through a TestAdapter), with the shipped knowledge
+ * base, the registry's flow dialogs over the real use cases (real Redis, demo practice, real SMTP), and
+ * conversation state in memory, saved after every turn. Offers (the menu, "did you mean", "would you like me
+ * to…") stay pending in the session between turns, outside any dialog; flows run in the dialog.
  */
-import { ConversationState, MemoryStorage } from 'botbuilder';
 import { CHOICES } from '../../dialogs/choices';
 import { YES_NO } from '../../dialogs/input';
-import { MainDialog, type SessionState } from '../../dialogs/mainDialog';
-import { contactPracticeText, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, UNIFORM } from '../../dialogs/messages';
-import { createFlowDialogs, FLOWS } from '../../dialogs/registry';
+import { CANCELLED, contactPracticeText, NOT_UNDERSTOOD, NOT_UNDERSTOOD_AGAIN, topTaskChoices, UNIFORM, WELCOME } from '../../dialogs/messages';
+import { FLOWS } from '../../dialogs/registry';
 import { demoPatient } from '../helpers/recovery';
 import { PRACTICE_NAME, startDialogServices, type DialogFixture } from '../helpers/dialogs';
 
@@ -31,12 +29,9 @@ afterAll(async () => {
   await f?.stop();
 });
 
-/** A main dialog with every flow dialog the registry names, in a conversation of its own. */
+/** The main dialog with every flow dialog the registry names, behind the router, in a conversation of its own. */
 function mainClient() {
-  const conversationState = new ConversationState(new MemoryStorage());
-  const session = conversationState.createProperty<SessionState>('session');
-  const main = new MainDialog({ faq: f.faq, session, practice: f.practice, logger: f.deps.logger, dialogs: createFlowDialogs(f.deps) });
-  return f.client(main, undefined, conversationState);
+  return f.conversation();
 }
 
 const answerOf = (id: string) => f.faq.entry(id)!.answer;
@@ -161,13 +156,26 @@ describe('MainDialog: flows chain and hand back', () => {
     expect(await c.ask(CHOICES.haveToken.value)).toMatchObject({ text: 'To use the password reset token from the practice, first type your portal username.' });
   });
 
-  it('a new question typed inside a flow (reroute) is answered as a new question', async () => {
+  it('text a flow hands back (reroute) is routed as a new message; an offer it makes is pending once the flow has ended', async () => {
+    const c = mainClient();
+    expect((await c.ask('what is the status of my request')).text).toBe('What is the reference number of your request? It looks like R-7K3Q9P.');
+    expect(await c.ask('purple elephant banana')).toMatchObject({ text: NOT_UNDERSTOOD, buttons: TOP_TASKS });
+    expect(c.ended).toBe(false); // the menu is pending
+    expect((await c.ask('1')).text).toBe(ASK_VERIFIED);
+  });
+
+  it('a question typed inside a flow is answered as a side question and the flow goes on', async () => {
     const c = mainClient();
     await c.send('I forgot my password');
     await c.ask('yes');
-    const reply = await c.ask('can I use the portal on my phone');
-    expect(reply.text).toBe(answerOf('mobile-access'));
+    const replies = await c.send('can I use the portal on my phone');
+    expect(replies.map((r) => r.text)).toEqual([
+      answerOf('mobile-access'),
+      'Now, back to resetting your password (or type "cancel" to stop):',
+      'I can email you a link to reset your password. Please type your verified account email or your username. (Never type your password here.)',
+    ]);
   });
+
 });
 
 describe('MainDialog: shortcuts before the FAQ', () => {
@@ -190,5 +198,47 @@ describe('MainDialog: shortcuts before the FAQ', () => {
     expect(c.ended).toBe(true);
     const hello = await c.ask('hello');
     expect(hello).toMatchObject({ text: answerOf('greeting'), buttons: TOP_TASKS });
+  });
+});
+
+describe('Offers pending between turns (outside any dialog)', () => {
+  it('a join greets with the menu, but not over an offer already pending', async () => {
+    const c = mainClient();
+    expect((await c.join()).map((r) => [r.text, r.buttons])).toEqual([[WELCOME(PRACTICE_NAME), TOP_TASKS]]);
+    expect(await c.join()).toEqual([]); // Web Chat reconnecting: the menu is still pending, not sent twice
+    expect((await c.ask('1')).text).toBe(ASK_VERIFIED);
+  });
+
+  it('"cancel" at a pending offer shows the menu again; the old offer is gone', async () => {
+    const c = mainClient();
+    await c.send('I forgot my username');
+    expect(await c.ask('cancel')).toMatchObject({ text: CANCELLED, buttons: TOP_TASKS });
+    expect((await c.ask('yes')).text).not.toBe(ASK_VERIFIED);
+  });
+
+  it('an emergency drops a pending offer: a later "yes" does not start the offered flow', async () => {
+    const c = mainClient();
+    await c.send('I forgot my username');
+    const emergency = await c.send("I'm having chest pain");
+    expect(emergency[0]!.text).toContain('911');
+    expect(c.ended).toBe(true);
+    expect((await c.ask('yes')).text).not.toBe(ASK_VERIFIED);
+  });
+
+  it('a blank message at a pending offer is routed like any other reply to it, not met with "please type your question"', async () => {
+    const c = mainClient();
+    await c.send('I forgot my username');
+    expect(await c.ask('   ')).toMatchObject({ text: NOT_UNDERSTOOD, buttons: TOP_TASKS });
+    expect(await c.ask('')).toMatchObject({ text: NOT_UNDERSTOOD_AGAIN, buttons: YES_NO_LABELS });
+    const fresh = mainClient();
+    expect((await fresh.ask('')).text).toBe('Please type your question, for example "I forgot my password".');
+  });
+
+  it('the pending offer lasts until the patient answers it, and no longer', async () => {
+    const c = mainClient();
+    await c.send('I forgot my username');
+    expect(c.ended).toBe(false);
+    expect((await c.ask('no')).text).toBe('No problem. Is there anything else I can help you with?');
+    expect(c.ended).toBe(true);
   });
 });

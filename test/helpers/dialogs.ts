@@ -15,9 +15,12 @@
  *   await f.stop();                                            // mailer, SMTP, Redis keys and connection
  */
 import { randomUUID } from 'node:crypto';
-import { ConversationState, MemoryStorage, type Activity } from 'botbuilder';
-import { DialogTurnStatus, type Dialog } from 'botbuilder-dialogs';
+import { ConversationState, MemoryStorage, TestAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import { DialogTestClient } from 'botbuilder-testing';
+import { Conversation } from '../../dialogs/conversation';
+import { MainDialog, type SessionState } from '../../dialogs/mainDialog';
+import { createFlowDialogs } from '../../dialogs/registry';
 import type { DialogDeps } from '../../dialogs/deps';
 import { createFaqService, loadPracticeKnowledgeBase, type FaqService } from '../../dialogs/faq';
 import type { PracticeInfo } from '../../dialogs/messages';
@@ -47,6 +50,11 @@ export interface DialogFixture {
   dialogLogs: string[];
   /** A test client for `dialog` in a conversation of its own (its own conversation ref for limits and audit). */
   client(dialog: Dialog, options?: unknown, conversationState?: ConversationState): DialogDriver;
+  /**
+   * The main dialog with every flow dialog the registry names, behind the router (dialogs/conversation.ts), in a
+   * conversation of its own: what the bot runs for a message, without the host.
+   */
+  conversation(): ConversationDriver;
   stop(): Promise<void>;
 }
 
@@ -74,6 +82,7 @@ export async function startDialogServices(name: string, env: Record<string, stri
     practice: config.practice,
     dialogLogs,
     client: (dialog, options, conversationState) => new DialogDriver(dialog, options, conversationState),
+    conversation: () => new ConversationDriver({ faq, practice: config.practice, logger, deps }),
     stop: () => services.stop(),
   };
 }
@@ -107,26 +116,15 @@ export class DialogDriver {
 
   /** Sends one message (the first one starts the dialog) and returns every reply of that turn. */
   async send(text: string): Promise<Reply[]> {
-    const first = (await this.client.sendActivity({
-      type: 'message',
-      text,
-      id: randomUUID(),
-      conversation: { id: this.conversationId, isGroup: false, conversationType: 'personal', name: '' },
-      // A user of its own too: TestAdapter's default "user1" would make every test share the per-user caps.
-      from: { id: `user-${this.conversationId}`, name: 'patient' },
-    })) as Partial<Activity> | undefined;
+    const first = (await this.client.sendActivity(messageIn(this.conversationId, text))) as Partial<Activity> | undefined;
     const activities: Array<Partial<Activity>> = [];
     for (let a = first; a; a = this.client.getNextReply()) activities.push(a);
-    return activities
-      .filter((a) => a.type === 'message')
-      .map((a) => ({ text: a.text ?? '', buttons: (a.suggestedActions?.actions ?? []).map((b) => b.title), activity: a }));
+    return repliesOf(activities);
   }
 
   /** Sends one message and returns the one reply it must produce. */
   async ask(text: string): Promise<Reply> {
-    const replies = await this.send(text);
-    if (replies.length !== 1) throw new Error(`expected one reply to ${JSON.stringify(text)}, got ${replies.length}: ${JSON.stringify(replies.map((r) => r.text))}`);
-    return replies[0]!;
+    return onlyReply(text, await this.send(text));
   }
 
   /** The dialog is still waiting for an answer. */
@@ -149,6 +147,79 @@ export class DialogDriver {
   /** The conversation ref the use cases see for this conversation (as `dialogs/flow.ts` computes it). */
   get conversationRef(): string {
     return sha256(`${this.channelId}/${this.conversationId}`).slice(0, 16);
+  }
+}
+
+/** A patient's message in the test conversation `conversationId`. */
+function messageIn(conversationId: string, text: string): Partial<Activity> {
+  return {
+    type: 'message',
+    text,
+    id: randomUUID(),
+    conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+    // A user of its own too: TestAdapter's default "user1" would make every test share the per-user caps.
+    from: { id: `user-${conversationId}`, name: 'patient' },
+  };
+}
+
+function repliesOf(activities: Array<Partial<Activity>>): Reply[] {
+  return activities
+    .filter((a) => a.type === 'message')
+    .map((a) => ({ text: a.text ?? '', buttons: (a.suggestedActions?.actions ?? []).map((b) => b.title), activity: a }));
+}
+
+function onlyReply(text: string, replies: Reply[]): Reply {
+  if (replies.length !== 1) throw new Error(`expected one reply to ${JSON.stringify(text)}, got ${replies.length}: ${JSON.stringify(replies.map((r) => r.text))}`);
+  return replies[0]!;
+}
+
+/**
+ * Drives the router and the main dialog (dialogs/conversation.ts) through a TestAdapter on the Web Chat channel,
+ * state saved after every turn as the bot does, in a conversation with a fresh id.
+ */
+export class ConversationDriver {
+  readonly conversationId = `conv-${randomUUID()}`;
+  private readonly adapter: TestAdapter;
+  private idle = true;
+
+  constructor(o: { faq: FaqService; practice: PracticeInfo; logger: DialogDeps['logger']; deps: DialogDeps }) {
+    const conversationState = new ConversationState(new MemoryStorage());
+    const dialogState = conversationState.createProperty<DialogState>('dialogState');
+    const session = conversationState.createProperty<SessionState>('session');
+    const mainDialog = new MainDialog({ faq: o.faq, session, practice: o.practice, logger: o.logger, dialogs: createFlowDialogs(o.deps) });
+    const conversation = new Conversation({ dialogState, mainDialog, faq: o.faq, practice: o.practice, logger: o.logger });
+    this.adapter = new TestAdapter(async (context: TurnContext) => {
+      if (context.activity.type === 'conversationUpdate') await conversation.onMembersAdded(context);
+      else await conversation.onMessage(context);
+      const stack = (await dialogState.get(context))?.dialogStack ?? [];
+      this.idle = stack.length === 0 && (await session.get(context))?.pending === undefined;
+      await conversationState.saveChanges(context);
+    });
+  }
+
+  /** Sends one message and returns every reply of that turn. */
+  async send(text: string): Promise<Reply[]> {
+    this.adapter.activeQueue.splice(0);
+    await this.adapter.receiveActivity(messageIn(this.conversationId, text));
+    return repliesOf(this.adapter.activeQueue.splice(0));
+  }
+
+  /** Sends one message and returns the one reply it must produce. */
+  async ask(text: string): Promise<Reply> {
+    return onlyReply(text, await this.send(text));
+  }
+
+  /** The patient joins the conversation (as Web Chat says when the page opens); returns the replies. */
+  async join(): Promise<Reply[]> {
+    this.adapter.activeQueue.splice(0);
+    const patient = { id: `user-${this.conversationId}`, name: 'patient' };
+    await this.adapter.receiveActivity({ ...messageIn(this.conversationId, ''), type: 'conversationUpdate', text: undefined, membersAdded: [patient] });
+    return repliesOf(this.adapter.activeQueue.splice(0));
+  }
+
+  /** True when nothing waits for the patient's answer: no flow running, no offer pending. */
+  get ended(): boolean {
+    return this.idle;
   }
 }
 
