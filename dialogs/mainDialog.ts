@@ -125,7 +125,7 @@ export class MainDialog extends ComponentDialog {
     super(MAIN_DIALOG);
     this.addDialog(createTextPrompt());
     for (const dialog of deps.dialogs) this.addDialog(dialog);
-    this.addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.savedOfferStep.bind(this)]));
     this.addDialog(new WaterfallDialog(FLOW, [this.beginFlowStep.bind(this), this.afterFlowStep.bind(this)]));
     this.initialDialogId = ROUTE;
   }
@@ -134,6 +134,16 @@ export class MainDialog extends ComponentDialog {
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = (step.options ?? {}) as MainOptions & Partial<StartFlow>;
     const routed = options.start ?? (await this.route(step.context, options));
+    return routed ? step.replaceDialog(FLOW, routed) : step.endDialog();
+  }
+
+  /**
+   * A conversation saved by an earlier version, whose offer waits on the dialog stack (this waterfall's values and
+   * a text prompt) rather than in the session: the reply answers it as `followUp` would.
+   */
+  private async savedOfferStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const pending = (step.values as { pending?: Pending }).pending;
+    const routed = pending ? await this.followUp(step.context, pending) : undefined;
     return routed ? step.replaceDialog(FLOW, routed) : step.endDialog();
   }
 

@@ -241,4 +241,15 @@ describe('Offers pending between turns (outside any dialog)', () => {
     expect((await c.ask('no')).text).toBe('No problem. Is there anything else I can help you with?');
     expect(c.ended).toBe(true);
   });
+
+  it('a conversation saved by the version that kept offers on the dialog stack (a prompt waiting) is answered after an upgrade', async () => {
+    const c = mainClient();
+    // The state the earlier version saved after "I forgot my username": the route waterfall's offer and its text prompt.
+    const pending = { kind: 'action', action: 'recover-username', entryId: 'recover-username', choices: YES_NO.map((y) => ({ ...y, yesNo: y.value === 'Yes' ? 'yes' : 'no' })) };
+    const prompt = { type: 'message', inputHint: 'acceptingInput', text: 'Would you like me to help you recover your username now?' };
+    const route = { id: 'mainRoute', state: { options: {}, values: { instanceId: 'i-1', pending }, stepIndex: 0 } };
+    const main = { id: 'mainDialog', state: { dialogs: { dialogStack: [route, { id: 'textPrompt', state: { options: { prompt }, state: {} } }] } } };
+    c.seed({ dialogState: { dialogStack: [main] }, session: { misses: 0 } });
+    expect((await c.ask('yes')).text).toBe(ASK_VERIFIED);
+  });
 });

@@ -181,14 +181,21 @@ export class ConversationDriver {
   readonly conversationId = `conv-${randomUUID()}`;
   private readonly adapter: TestAdapter;
   private idle = true;
+  private readonly storage = new MemoryStorage();
+  private seeded: Record<string, unknown> | undefined;
 
   constructor(o: { faq: FaqService; practice: PracticeInfo; logger: DialogDeps['logger']; deps: DialogDeps }) {
-    const conversationState = new ConversationState(new MemoryStorage());
+    const conversationState = new ConversationState(this.storage);
     const dialogState = conversationState.createProperty<DialogState>('dialogState');
     const session = conversationState.createProperty<SessionState>('session');
     const mainDialog = new MainDialog({ faq: o.faq, session, practice: o.practice, logger: o.logger, dialogs: createFlowDialogs(o.deps) });
     const conversation = new Conversation({ dialogState, mainDialog, faq: o.faq, practice: o.practice, logger: o.logger });
     this.adapter = new TestAdapter(async (context: TurnContext) => {
+      if (this.seeded) {
+        const key = `${context.activity.channelId}/conversations/${context.activity.conversation.id}/`;
+        await this.storage.write({ [key]: { ...this.seeded, eTag: '*' } });
+        this.seeded = undefined;
+      }
       if (context.activity.type === 'conversationUpdate') await conversation.onMembersAdded(context);
       else await conversation.onMessage(context);
       const stack = (await dialogState.get(context))?.dialogStack ?? [];
@@ -215,6 +222,11 @@ export class ConversationDriver {
     const patient = { id: `user-${this.conversationId}`, name: 'patient' };
     await this.adapter.receiveActivity({ ...messageIn(this.conversationId, ''), type: 'conversationUpdate', text: undefined, membersAdded: [patient] });
     return repliesOf(this.adapter.activeQueue.splice(0));
+  }
+
+  /** Makes `state` this conversation's saved state before the next turn (a conversation saved by an earlier version, say). */
+  seed(state: Record<string, unknown>): void {
+    this.seeded = state;
   }
 
   /** True when nothing waits for the patient's answer: no flow running, no offer pending. */
