@@ -11,7 +11,7 @@ import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
 import { TurnConversationState } from '../services/state/turnState';
 import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
-import { createConversation, type FaqService } from '../dialogs';
+import { createConversation, handoffConversationKey, type FaqService } from '../dialogs';
 import { RedisMissLog } from '../services/insights/misses';
 import { PortalBot } from './portalBot';
 import { CachedClientsAuthentication } from './connectorCache';
@@ -26,7 +26,7 @@ import { createStaffTeamStore, type StaffTeamStore } from '../services/channels/
 import { createMailCanceller } from './mailCancel';
 import { Queue } from 'bullmq';
 import { OUTBOX_QUEUE, outboxPrefix } from '../services/mail/outbox';
-import { HandoffDesk, HandoffQueue } from '../services/handoff';
+import { HandoffDesk, HandoffQueue, type ConversationKeysRead } from '../services/handoff';
 import { StaffDirectory } from '../services/staff';
 import { PatientDelivery } from './staff/delivery';
 import { StaffConsole } from './staff/staffConsole';
@@ -78,7 +78,14 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     waitMs: Math.min(config.turnLockTimeoutMs, Math.floor(config.turnDeadlineMs / 2)),
     logger,
   });
-  const conversationState = new TurnConversationState(storage, turnLock);
+  // The handoff queue is built here, before conversation state: a patient turn reads the conversation's handoff
+  // keys in the lock's round trip (services/state/turnState.ts `alsoRead`), not in one more.
+  const handoffQueue = new HandoffQueue({ redis, keys, serverSecret: config.serverSecret, presenceSeconds: config.handoff.presenceSeconds });
+  const conversationState = new TurnConversationState(storage, turnLock, { alsoRead: (id) => handoffQueue.conversationKeys(id) });
+  const handoffKeysRead = (context: TurnContext): ConversationKeysRead => {
+    const [handoffId, external] = handoffQueue.conversationKeys(handoffConversationKey(context));
+    return { handoffId: conversationState.readWithLock(context, handoffId), external: conversationState.readWithLock(context, external) };
+  };
 
   // Connector and user-token clients are reused across turns (bot/connectorCache.ts).
   const auth = new CachedClientsAuthentication({
@@ -94,7 +101,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const teamsCards = new TeamsStaffCards({ adapter, appId: config.microsoft.appId, staffTeams, publicBaseUrl: config.publicBaseUrl, timeZone: config.practice.timeZone, logger });
   const services = createAccountServices({ config, redis, embedded, logger, mailer: options.mailer, staffNotices: teamsCards });
   const desk = new HandoffDesk({
-    queue: new HandoffQueue({ redis, keys, serverSecret: config.serverSecret, presenceSeconds: config.handoff.presenceSeconds }),
+    queue: handoffQueue,
     audit: services.audit,
     logger,
     hours: config.practice.hours,
@@ -115,6 +122,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     misses: new RedisMissLog(redis, keys, config.logUnanswered),
     requestResponseTime: config.requestResponseTime,
     handoff: desk,
+    handoffKeysRead,
   });
   const optOuts = createOptOutStore(redis, keys, config.serverSecret);
   const bot = new PortalBot({

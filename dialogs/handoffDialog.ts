@@ -15,7 +15,7 @@
 import { EventFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Decision } from '../knowledge/matcher';
-import { EMERGENCY_ALERT, redactTranscriptText, type HandoffPort, type PatientHandoff } from '../services/handoff';
+import { EMERGENCY_ALERT, redactTranscriptText, type ConversationKeysRead, type HandoffPort, type PatientHandoff } from '../services/handoff';
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { conversationRef, type FlowResult } from './flow';
@@ -175,6 +175,11 @@ export interface HandoffTurnsDeps {
   practice: PracticeInfo;
   logger: Logger;
   isNewQuestion(text: string): boolean;
+  /**
+   * What the turn already read of the conversation's handoff keys, with its lock (bot/app.ts): the check before
+   * routing, on every message, then costs no Redis round trip of its own.
+   */
+  keysRead?: (context: TurnContext) => ConversationKeysRead | undefined;
 }
 
 /** The pre-routing check of dialogs/conversation.ts (see the file comment). */
@@ -193,7 +198,7 @@ export class HandoffTurns {
   async onMessage(context: TurnContext, dc: DialogContext, text: string, decision: Decision): Promise<boolean> {
     const key = handoffConversationKey(context);
     if (this.deps.handoff.mode === 'external') return this.onExternalMessage(context, dc, key, text);
-    const current = await this.deps.handoff.current(key);
+    const current = await this.deps.handoff.current(key, this.deps.keysRead?.(context));
     if (!current) return false;
 
     if (current.status === 'claimed') {
@@ -238,7 +243,7 @@ export class HandoffTurns {
    * after `failed` the patient was offered a callback, answered here. Pending: the bot answers as usual.
    */
   private async onExternalMessage(context: TurnContext, dc: DialogContext, key: string, text: string): Promise<boolean> {
-    const state = await this.deps.handoff.externalState?.(key);
+    const state = await this.deps.handoff.externalState?.(key, this.deps.keysRead?.(context));
     if (state === 'accepted') return true;
     if (state !== 'failed') return false;
     return this.answerCallbackOffer(context, dc, key, text);

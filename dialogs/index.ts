@@ -4,7 +4,8 @@
  */
 import type { ConversationState } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import type { HandoffPort } from '../services/handoff';
+import type { TurnContext } from 'botbuilder';
+import type { ConversationKeysRead, HandoffPort } from '../services/handoff';
 import type { Logger } from '../services/logger';
 import type { MissLog } from '../services/insights/misses';
 import type { Recovery } from '../services/recovery';
@@ -18,6 +19,7 @@ import { HandoffTurns } from './handoffDialog';
 import { isNewQuestion } from './routing';
 
 export { Conversation } from './conversation';
+export { handoffConversationKey } from './handoffDialog';
 export type { FaqService } from './faq';
 
 export interface ConversationOptions {
@@ -32,6 +34,8 @@ export interface ConversationOptions {
   misses?: MissLog;
   /** The live-handoff queue (services/handoff); absent = "talk to a person" gives the practice's contact only. */
   handoff?: HandoffPort;
+  /** What the turn already read of the conversation's handoff keys, with its lock (see HandoffTurnsDeps). */
+  handoffKeysRead?: (context: TurnContext) => ConversationKeysRead | undefined;
   /** How soon the practice answers a request, as told to patients (config REQUEST_RESPONSE_TIME). */
   requestResponseTime?: string;
 }
@@ -50,6 +54,8 @@ export function createConversation(options: ConversationOptions): Conversation {
     dialogs,
     misses: options.misses,
   });
-  const handoffTurns = handoff ? new HandoffTurns({ handoff, faq, practice, logger, isNewQuestion: (text) => isNewQuestion(faq, text) }) : undefined;
+  const handoffTurns = handoff
+    ? new HandoffTurns({ handoff, faq, practice, logger, isNewQuestion: (text) => isNewQuestion(faq, text), keysRead: options.handoffKeysRead })
+    : undefined;
   return new Conversation({ dialogState: conversationState.createProperty<DialogState>('dialogState'), mainDialog, faq, practice, logger, handoffTurns });
 }

@@ -8,7 +8,7 @@
 import type { AuditLog } from '../audit';
 import type { Logger } from '../logger';
 import { isPracticeOpen, type PracticeHours } from '../practice/hours';
-import { HandoffQueue, type ClaimResult, type ExternalHandoffState, type Handoff, type HandoffContext, type HandoffStatus, type StaffMember, type TranscriptEntry } from './queue';
+import { HandoffQueue, type ClaimResult, type ConversationKeysRead, type ExternalHandoffState, type Handoff, type HandoffContext, type HandoffStatus, type StaffMember, type TranscriptEntry } from './queue';
 
 export * from './queue';
 export { redactTranscriptText } from './redact';
@@ -49,7 +49,8 @@ export interface PatientHandoff {
 export interface HandoffPort {
   availability(now?: Date): Promise<Availability>;
   join(input: { conversationKey: string; channel: string; reason: string; context: HandoffContext; reference: unknown; conversationRef?: string }): Promise<PatientHandoff>;
-  current(conversationKey: string): Promise<PatientHandoff | null>;
+  /** The conversation's handoff; `read`: what the turn already read of its keys (`conversationKeys`). */
+  current(conversationKey: string, read?: ConversationKeysRead): Promise<PatientHandoff | null>;
   /** The patient left the queue ("cancel"). */
   leave(id: string, conversationKey: string): Promise<void>;
   /** No claim in time: the handoff closes as timed out. False when someone claimed it meanwhile. */
@@ -68,7 +69,7 @@ export interface HandoffPort {
   /** HANDOFF_MODE (default internal). */
   readonly mode?: HandoffMode;
   /** External mode: the conversation's state with the agent hub (null: the bot has it). */
-  externalState?(conversationKey: string): Promise<ExternalHandoffState | null>;
+  externalState?(conversationKey: string, read?: ConversationKeysRead): Promise<ExternalHandoffState | null>;
   setExternalState?(conversationKey: string, state: ExternalHandoffState | null, detail?: { conversationRef?: string }): Promise<void>;
 }
 
@@ -147,8 +148,8 @@ export class HandoffDesk implements HandoffPort {
     return (await this.view(handoff))!;
   }
 
-  async current(conversationKey: string): Promise<PatientHandoff | null> {
-    return this.view(await this.queue.forConversation(conversationKey));
+  async current(conversationKey: string, read?: ConversationKeysRead): Promise<PatientHandoff | null> {
+    return this.view(await this.queue.forConversation(conversationKey, read));
   }
 
   async leave(id: string): Promise<void> {
@@ -194,8 +195,8 @@ export class HandoffDesk implements HandoffPort {
     return ref;
   }
 
-  async externalState(conversationKey: string): Promise<ExternalHandoffState | null> {
-    return this.queue.externalState(conversationKey);
+  async externalState(conversationKey: string, read?: ConversationKeysRead): Promise<ExternalHandoffState | null> {
+    return this.queue.externalState(conversationKey, read);
   }
 
   async setExternalState(conversationKey: string, state: ExternalHandoffState | null, detail: { conversationRef?: string } = {}): Promise<void> {

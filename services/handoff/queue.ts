@@ -26,6 +26,15 @@ export type ExternalHandoffState = 'pending' | 'accepted' | 'failed';
 
 export type HandoffStatus = 'waiting' | 'claimed' | 'returned' | 'cancelled' | 'timed-out' | 'ended';
 
+/**
+ * A conversation's handoff keys as a turn already read them (with its lock: services/state/turnState.ts): null =
+ * no such key; undefined = not read, read it now.
+ */
+export interface ConversationKeysRead {
+  handoffId?: string | null;
+  external?: string | null;
+}
+
 /** What the bot knew when the patient asked for a person — ids and names only, never PHI. */
 export interface HandoffContext {
   /** KB intents / entry ids seen recently. */
@@ -225,10 +234,18 @@ export class HandoffQueue {
     return toHandoff(h, rank);
   }
 
-  /** The conversation's current handoff (any status until it is forgotten), or null. */
-  async forConversation(conversationKey: string): Promise<Handoff | null> {
-    const id = await this.redis.get(this.convKey(conversationKey));
+  /**
+   * The conversation's current handoff (any status until it is forgotten), or null. `read`: what the turn already
+   * read of the conversation's keys (`conversationKeys`, with its lock), so the handoff id is not read again.
+   */
+  async forConversation(conversationKey: string, read?: ConversationKeysRead): Promise<Handoff | null> {
+    const id = read?.handoffId !== undefined ? read.handoffId : await this.redis.get(this.convKey(conversationKey));
     return id ? this.get(id) : null;
+  }
+
+  /** The conversation's own keys that nearly every patient turn reads: its handoff id, then its external-hub state. */
+  conversationKeys(conversationKey: string): [handoffId: string, external: string] {
+    return [this.convKey(conversationKey), this.externalKey(conversationKey)];
   }
 
   /** Stops routing the conversation's messages to its handoff (after return, cancel, time-out). */
@@ -239,8 +256,9 @@ export class HandoffQueue {
   private externalKey = (conversationKey: string) => this.k('ext', sha256(conversationKey).slice(0, 32));
 
   /** HANDOFF_MODE=external: where the conversation is with the agent hub (`pending` until `handoff.status`). */
-  async externalState(conversationKey: string): Promise<ExternalHandoffState | null> {
-    return ((await this.redis.get(this.externalKey(conversationKey))) as ExternalHandoffState | null) ?? null;
+  async externalState(conversationKey: string, read?: ConversationKeysRead): Promise<ExternalHandoffState | null> {
+    const value = read?.external !== undefined ? read.external : await this.redis.get(this.externalKey(conversationKey));
+    return (value as ExternalHandoffState | null) ?? null;
   }
 
   async setExternalState(conversationKey: string, state: ExternalHandoffState | null): Promise<void> {

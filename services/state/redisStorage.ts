@@ -13,7 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import type { RedisClient, Keys } from '../redis';
+import { Cluster } from 'ioredis';
+import { hashTagOf, type RedisClient, type Keys } from '../redis';
 import { defineScript, type ScriptFn } from './scripts';
 
 /** KEYS[1] item; ARGV: expected eTag ('' or '*' = any), new eTag, document, TTL seconds (0 = none). */
@@ -32,12 +33,16 @@ const RELEASE_LUA = `
 if redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
 `;
 
-/** KEYS[1] lock, KEYS[2] item; ARGV: owner, lock ms. 0 when the lock is taken, else {1} or {1, etag, doc}. */
+/**
+ * KEYS[1] lock, KEYS[2] item, KEYS[3…] other keys to read (GET) in the same step; ARGV: owner, lock ms.
+ * 0 when the lock is taken, else {1, 1 or 0 (item found), etag, doc, each other key's value or ''}.
+ */
 const LOCK_READ_LUA = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
 local item = redis.call('HMGET', KEYS[2], 'etag', 'doc')
-if item[2] then return {1, item[1] or '', item[2]} end
-return {1}
+local out = {1, item[2] and 1 or 0, item[1] or '', item[2] or ''}
+for i = 3, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) or '' end
+return out
 `;
 
 /** KEYS[1] item, KEYS[2] lock; ARGV: TTL seconds, (unused ×3), owner. Refreshes the idle TTL and releases. */
@@ -99,7 +104,7 @@ export class RedisStorage implements Storage {
   ) {
     this.writeScript = defineScript(redis, 'pbStateWrite', 1, `${WRITE_LUA}\nreturn 1`);
     this.writeReleaseScript = defineScript(redis, 'pbStateWriteRelease', 2, `${WRITE_LUA}\n${RELEASE_LUA}\nreturn 1`);
-    this.lockReadScript = defineScript(redis, 'pbStateLockRead', 2, LOCK_READ_LUA);
+    this.lockReadScript = defineScript(redis, 'pbStateLockRead', 'varying', LOCK_READ_LUA);
     this.touchReleaseScript = defineScript(redis, 'pbStateTouchRelease', 2, TOUCH_RELEASE_LUA);
   }
 
@@ -144,14 +149,25 @@ export class RedisStorage implements Storage {
   }
 
   /**
-   * Takes `lock` (SET NX PX `lockMs`) and, when that succeeded, reads the item, in one round trip.
-   * Resolves `{ locked: false }` when another owner holds the lock. The lock's key must share the item's hash tag.
+   * Takes `lock` (SET NX PX `lockMs`) and, when that succeeded, reads the item and the string keys `alsoRead`
+   * (their values, null when absent or empty), in one round trip. Resolves `{ locked: false }` when another owner
+   * holds the lock. On a cluster every key must share the item's hash tag (`canReadWith`).
    */
-  async lockAndRead(storageKey: string, lock: HeldLock, lockMs: number): Promise<{ locked: false } | { locked: true; item: RawItem | null }> {
-    const res = await this.lockReadScript(lock.key, this.redisKeyOf(storageKey), lock.owner, lockMs);
+  async lockAndRead(
+    storageKey: string,
+    lock: HeldLock,
+    lockMs: number,
+    alsoRead: readonly string[] = [],
+  ): Promise<{ locked: false } | { locked: true; item: RawItem | null; also: (string | null)[] }> {
+    const res = await this.lockReadScript(2 + alsoRead.length, lock.key, this.redisKeyOf(storageKey), ...alsoRead, lock.owner, lockMs);
     if (!Array.isArray(res)) return { locked: false };
-    const [, etag, doc] = res as [number, string?, string?];
-    return { locked: true, item: typeof doc === 'string' ? { etag: etag ?? '', doc } : null };
+    const [, found, etag, doc, ...also] = res as [number, number, string, string, ...string[]];
+    return { locked: true, item: found === 1 ? { etag, doc } : null, also: also.map((v) => (v === '' ? null : v)) };
+  }
+
+  /** Whether `key` can be read in the same script as `storageKey`'s item: always on one node, on a cluster when they share a slot. */
+  canReadWith(storageKey: string, key: string): boolean {
+    return !(this.redis instanceof Cluster) || hashTagOf(key) === hashTagOf(this.redisKeyOf(storageKey));
   }
 
   /** Refreshes the item's idle TTL (it was not changed) and releases `lock`, in one round trip. */

@@ -10,10 +10,13 @@ export type ScriptFn = (...keysAndArgs: Array<string | number>) => Promise<unkno
 
 type Scripted = Record<string, ((...args: Array<string | number>) => Promise<unknown>) | undefined>;
 
-/** Defines `name` on the client (once per client) and returns a caller for it. */
-export function defineScript(redis: RedisClient, name: string, numberOfKeys: number, lua: string): ScriptFn {
+/**
+ * Defines `name` on the client (once per client) and returns a caller for it. With `'varying'` keys, the
+ * caller passes the number of keys first.
+ */
+export function defineScript(redis: RedisClient, name: string, numberOfKeys: number | 'varying', lua: string): ScriptFn {
   const client = redis as unknown as Scripted;
-  if (typeof client[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
+  if (typeof client[name] !== 'function') redis.defineCommand(name, numberOfKeys === 'varying' ? { lua } : { numberOfKeys, lua });
   return (...keysAndArgs) => {
     const run = client[name] as (...args: Array<string | number>) => Promise<unknown>;
     return run.apply(redis, keysAndArgs);

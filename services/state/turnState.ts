@@ -28,15 +28,35 @@ interface Unparsed {
 /** JSON of an empty state (nothing stored yet): an untouched new conversation is not written. */
 const EMPTY = '{}';
 
+export interface TurnStateOptions {
+  /**
+   * Other keys of the conversation (string values) that nearly every turn reads: read in the lock's round trip
+   * when Redis allows (one node, or the conversation's slot on a cluster) and kept for the turn (`readWithLock`).
+   * `conversationId` is "<channel>/<conversation id>".
+   */
+  alsoRead?: (conversationId: string) => string[];
+  namespace?: string;
+}
+
 export class TurnConversationState extends ConversationState {
   private readonly cacheKey = Symbol('turnConversationState');
+  private readonly alsoReadKey = Symbol('turnConversationState.alsoRead');
 
   constructor(
     private readonly store: RedisStorage,
     private readonly lock: TurnLock,
-    namespace = '',
+    private readonly options: TurnStateOptions = {},
   ) {
-    super(store, namespace);
+    super(store, options.namespace ?? '');
+  }
+
+  /**
+   * The value of `key` as read with this turn's lock (null: no such key), or undefined when it was not read with
+   * it (not one of `alsoRead`'s keys, not allowed in one script on a cluster, or outside `withTurn`).
+   */
+  readWithLock(context: TurnContext, key: string): string | null | undefined {
+    const read = context.turnState.get(this.alsoReadKey) as Map<string, string | null> | undefined;
+    return read?.get(key);
   }
 
   /**
@@ -49,10 +69,14 @@ export class TurnConversationState extends ConversationState {
     const id = `${context.activity.channelId}/${context.activity.conversation.id}`;
     // Both keys must hash to one slot for one script; they do by construction, but never assume it.
     const together = hashTagOf(this.lock.keyOf(id)) === hashTagOf(this.store.redisKeyOf(storageKey));
+    const alsoRead = together ? (this.options.alsoRead?.(id) ?? []).filter((key) => this.store.canReadWith(storageKey, key)) : [];
     const acquire = together
       ? async (lease: LockLease) => {
-          const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs);
-          if (res.locked) this.keepUnparsed(context, res.item);
+          const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs, alsoRead);
+          if (res.locked) {
+            this.keepUnparsed(context, res.item);
+            if (alsoRead.length) context.turnState.set(this.alsoReadKey, new Map(alsoRead.map((key, i) => [key, res.also[i] ?? null])));
+          }
           return res.locked;
         }
       : undefined;

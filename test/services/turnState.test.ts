@@ -4,6 +4,7 @@
  * detection by comparing JSON (an unchanged state is not rewritten). Real Redis (the test cluster under npm run test:scale).
  */
 import { TestAdapter, TurnContext, type Activity } from 'botbuilder';
+import { Cluster } from 'ioredis';
 import { Keys, type RedisClient } from '../../services/redis';
 import { RedisStorage, storageKeyToRedisKey } from '../../services/state/redisStorage';
 import { TurnLock, TurnLockTimeoutError } from '../../services/state/turnLock';
@@ -32,7 +33,7 @@ describe('turn state in two round trips (real Redis)', () => {
     const key = 'test/conversations/c-script/';
     const lockKey = keys.tagged('conv', 'test/c-script', 'lock');
     const a = { key: lockKey, owner: 'owner-a' };
-    expect(await storage.lockAndRead(key, a, 5000)).toEqual({ locked: true, item: null });
+    expect(await storage.lockAndRead(key, a, 5000)).toEqual({ locked: true, item: null, also: [] });
     expect(await storage.lockAndRead(key, { key: lockKey, owner: 'owner-b' }, 5000)).toEqual({ locked: false });
     await storage.writeDoc(key, '*', JSON.stringify({ n: 1 }), a);
     expect(await redis.exists(lockKey)).toBe(0);
@@ -103,6 +104,26 @@ describe('turn state in two round trips (real Redis)', () => {
     });
     expect(JSON.parse((await redis.hget(redisKey, 'doc'))!)).toEqual({ counter: { count: 5 } });
     expect(await redis.hget(redisKey, 'etag')).not.toBe(etag);
+  });
+
+  it("withTurn reads the conversation's other keys (alsoRead) in the lock's script; on a cluster only those on its slot", async () => {
+    const lock = new TurnLock(redis, keys, { lockMs: 5000, waitMs: 2000 });
+    const sameSlot = (id: string) => keys.tagged('conv', id, 'handoff');
+    const otherSlot = (id: string) => keys.tagged('handoff', 'q', 'conv', id.replace('/', '-'));
+    const state = new TurnConversationState(storage, lock, { alsoRead: (id) => [sameSlot(id), otherSlot(id), keys.tagged('conv', id, 'missing')] });
+    await redis.set(sameSlot('test/c-also'), 'H-SAME0001');
+    await redis.set(otherSlot('test/c-also'), 'H-OTHER001');
+    const c = context('c-also');
+    await state.withTurn(c, async (commit) => {
+      expect(state.readWithLock(c, sameSlot('test/c-also'))).toBe('H-SAME0001');
+      expect(state.readWithLock(c, keys.tagged('conv', 'test/c-also', 'missing'))).toBeNull();
+      // One node reads any key in the script; a cluster only the keys of the conversation's slot (the rest: undefined, read apart).
+      expect(state.readWithLock(c, otherSlot('test/c-also'))).toBe(redis instanceof Cluster ? undefined : 'H-OTHER001');
+      expect(state.readWithLock(c, 'not-asked-for')).toBeUndefined();
+      await commit();
+    });
+    // Outside withTurn nothing was read with a lock.
+    expect(state.readWithLock(context('c-also'), sameSlot('test/c-also'))).toBeUndefined();
   });
 
   it('withTurn serialises turns of one conversation and releases the lock when the work throws', async () => {
