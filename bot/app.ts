@@ -11,7 +11,7 @@ import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
 import { TurnConversationState } from '../services/state/turnState';
 import { createAccountServices, type AccountServiceOptions, type AccountServices } from '../services/accountServices';
-import { createConversation, handoffConversationKey, type FaqService } from '../dialogs';
+import { createConversation, type FaqService } from '../dialogs';
 import { RedisMissLog } from '../services/insights/misses';
 import { PortalBot } from './portalBot';
 import { CachedClientsAuthentication } from './connectorCache';
@@ -83,8 +83,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const handoffQueue = new HandoffQueue({ redis, keys, serverSecret: config.serverSecret, presenceSeconds: config.handoff.presenceSeconds });
   const conversationState = new TurnConversationState(storage, turnLock, { alsoRead: (id) => handoffQueue.conversationKeys(id) });
   const handoffKeysRead = (context: TurnContext): ConversationKeysRead => {
-    const [handoffId, external] = handoffQueue.conversationKeys(handoffConversationKey(context));
-    return { handoffId: conversationState.readWithLock(context, handoffId), external: conversationState.readWithLock(context, external) };
+    const [handoffId, external] = conversationState.readWithLock(context);
+    return { handoffId, external };
   };
 
   // Connector and user-token clients are reused across turns (bot/connectorCache.ts).

@@ -19,7 +19,6 @@ import { HandoffTurns } from './handoffDialog';
 import { isNewQuestion } from './routing';
 
 export { Conversation } from './conversation';
-export { handoffConversationKey } from './handoffDialog';
 export type { FaqService } from './faq';
 
 export interface ConversationOptions {

@@ -51,12 +51,11 @@ export class TurnConversationState extends ConversationState {
   }
 
   /**
-   * The value of `key` as read with this turn's lock (null: no such key), or undefined when it was not read with
-   * it (not one of `alsoRead`'s keys, not allowed in one script on a cluster, or outside `withTurn`).
+   * The values of `alsoRead`'s keys as read with this turn's lock, in its order: null = no such key, undefined = not
+   * read with it (not allowed in one script on a cluster, or outside `withTurn`: read it apart).
    */
-  readWithLock(context: TurnContext, key: string): string | null | undefined {
-    const read = context.turnState.get(this.alsoReadKey) as Map<string, string | null> | undefined;
-    return read?.get(key);
+  readWithLock(context: TurnContext): ReadonlyArray<string | null | undefined> {
+    return (context.turnState.get(this.alsoReadKey) as Array<string | null | undefined> | undefined) ?? [];
   }
 
   /**
@@ -69,13 +68,17 @@ export class TurnConversationState extends ConversationState {
     const id = `${context.activity.channelId}/${context.activity.conversation.id}`;
     // Both keys must hash to one slot for one script; they do by construction, but never assume it.
     const together = hashTagOf(this.lock.keyOf(id)) === hashTagOf(this.store.redisKeyOf(storageKey));
-    const alsoRead = together ? (this.options.alsoRead?.(id) ?? []).filter((key) => this.store.canReadWith(storageKey, key)) : [];
+    const wanted = together ? (this.options.alsoRead?.(id) ?? []) : [];
+    const readable = wanted.filter((key) => this.store.canReadWith(storageKey, key));
     const acquire = together
       ? async (lease: LockLease) => {
-          const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs, alsoRead);
+          const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs, readable);
           if (res.locked) {
             this.keepUnparsed(context, res.item);
-            if (alsoRead.length) context.turnState.set(this.alsoReadKey, new Map(alsoRead.map((key, i) => [key, res.also[i] ?? null])));
+            if (wanted.length) {
+              const values = new Map(readable.map((key, i) => [key, res.also[i] ?? null]));
+              context.turnState.set(this.alsoReadKey, wanted.map((key) => values.get(key)));
+            }
           }
           return res.locked;
         }
