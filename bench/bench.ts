@@ -345,9 +345,25 @@ interface RoundResult {
   peakRssMb: number;
   /** The server process's CPU (all threads) per 2xx turn over the round, ms: steadier than turns/s on a shared machine. */
   cpuMsPerTurn: number;
+  /** Redis's CPU (INFO cpu) per 2xx turn over the round, ms: the echo bot's is ~0 (its state is in memory). */
+  redisCpuMsPerTurn: number;
 }
 
 let checkFlowReplies = false;
+
+/** A connection for INFO only (CPU Redis used, as Redis itself counts it): Redis may be on another host. */
+let infoRedis: Redis | undefined;
+async function redisCpuMs(): Promise<number | null> {
+  try {
+    infoRedis ??= new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+    const info = await infoRedis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+    const ms = (field('used_cpu_sys') + field('used_cpu_user')) * 1000;
+    return Number.isFinite(ms) ? ms : null;
+  } catch {
+    return null;
+  }
+}
 
 let loads = 0;
 
@@ -363,6 +379,7 @@ async function load(server: Server, mix: Mix, seconds: number, connections: numb
   }, RSS_POLL_MS);
   checkFlowReplies = server.name === 'bot';
   const cpuBefore = cpuMsOf(server.pid);
+  const redisBefore = await redisCpuMs();
   try {
     // Without a callback autocannon returns its instance (an event emitter) made thenable.
     const instance = autocannon({
@@ -380,8 +397,10 @@ async function load(server: Server, mix: Mix, seconds: number, connections: numb
     latencies.sort((a, b) => a - b);
     const m = memoryOf(server.pid);
     const cpuAfter = cpuMsOf(server.pid);
+    const redisAfter = await redisCpuMs();
     return {
       cpuMsPerTurn: cpuBefore === null || cpuAfter === null || !res['2xx'] ? NaN : (cpuAfter - cpuBefore) / res['2xx'],
+      redisCpuMsPerTurn: redisBefore === null || redisAfter === null || !res['2xx'] ? NaN : (redisAfter - redisBefore) / res['2xx'],
       turnsPerSecond: res['2xx'] / (res.duration || seconds),
       p50Ms: pct(latencies, 50),
       p99Ms: pct(latencies, 99),
@@ -413,6 +432,7 @@ async function compare(bot: Server, echo: Server, mix: Mix, args: Args, runId: s
   const summary = (rs: RoundResult[]) => ({
     turnsPerSecond: r(median(rs.map((x) => x.turnsPerSecond)), 0),
     cpuMsPerTurn: r(median(rs.map((x) => x.cpuMsPerTurn)), 3),
+    redisCpuMsPerTurn: r(median(rs.map((x) => x.redisCpuMsPerTurn)), 3),
     p50Ms: r(median(rs.map((x) => x.p50Ms))),
     p99Ms: r(median(rs.map((x) => x.p99Ms))),
     peakRssMb: r(Math.max(...rs.map((x) => x.peakRssMb)), 0),
@@ -724,6 +744,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     clearTimeout(watchdog);
+    infoRedis?.disconnect();
     await stopAll();
     const deleted = await deletePrefix(prefix).catch(() => 0);
     log(`stopped the servers; deleted ${deleted} keys under ${prefix}`);
@@ -766,7 +787,7 @@ function formatReport(rep: {
   for (const [name, c] of [['faq', rep.faq], ['flow', rep.flow]] as const) {
     row(`${name} mix: bot`, c.bot);
     row(`${name} mix: echo`, c.echo);
-    L.push(`  ${name} mix: ratio bot/echo       ${c.ratio}  (per round ${c.ratios.join(', ')}); CPU per turn echo/bot ${r((c.echo.cpuMsPerTurn ?? NaN) / (c.bot.cpuMsPerTurn ?? NaN), 3)}`);
+    L.push(`  ${name} mix: ratio bot/echo       ${c.ratio}  (per round ${c.ratios.join(', ')}); CPU per turn echo/bot ${r((c.echo.cpuMsPerTurn ?? NaN) / (c.bot.cpuMsPerTurn ?? NaN), 3)}; Redis CPU per turn: bot ${c.bot.redisCpuMsPerTurn} ms, echo ${c.echo.redisCpuMsPerTurn} ms`);
   }
   L.push(`  flow replies checked ${rep.flow.botRepliesChecked}, unexpected ${rep.flow.botRepliesUnexpected}${rep.flow.firstUnexpected ? ` (first: ${rep.flow.firstUnexpected})` : ''}; mails written ${rep.flow.mailsWritten}`);
   L.push(`  peak RSS over the whole run (VmHWM): bot ${rep.peakRssMb.bot} MB, echo ${rep.peakRssMb.echo} MB`);
