@@ -19,9 +19,9 @@ import { defineScript, type ScriptFn } from './scripts';
 
 /** KEYS[1] item; ARGV: expected eTag ('' or '*' = any), new eTag, document, TTL seconds (0 = none). */
 const WRITE_LUA = `
-local current = redis.call('HGET', KEYS[1], 'etag')
-if ARGV[1] ~= '' and ARGV[1] ~= '*' and current and current ~= ARGV[1] then
-  return 0
+if ARGV[1] ~= '' and ARGV[1] ~= '*' then
+  local current = redis.call('HGET', KEYS[1], 'etag')
+  if current and current ~= ARGV[1] then return 0 end
 end
 redis.call('HSET', KEYS[1], 'etag', ARGV[2], 'doc', ARGV[3])
 local ttl = tonumber(ARGV[4])
