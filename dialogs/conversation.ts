@@ -57,12 +57,12 @@ export class Conversation {
     const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== botId);
     if (!joined) return;
     const dc = await this.createContext(context);
-    if (!dc.activeDialog && !(await this.deps.mainDialog.hasPending(context))) await this.start(dc, await this.deps.mainDialog.route(context, { menu: 'welcome' }));
+    if (!dc.activeDialog && !(await this.deps.mainDialog.hasPending(context))) await this.start(async () => dc, await this.deps.mainDialog.route(context, { menu: 'welcome' }));
   }
 
   /** Begins the main dialog on the flow routing asked for, if any. */
-  private async start(dc: DialogContext, routed: Routed): Promise<void> {
-    if (routed) await dc.beginDialog(MAIN_DIALOG, { start: routed } satisfies StartFlow);
+  private async start(dialogs: () => Promise<DialogContext>, routed: Routed): Promise<void> {
+    if (routed) await (await dialogs()).beginDialog(MAIN_DIALOG, { start: routed } satisfies StartFlow);
   }
 
   /**
@@ -80,11 +80,15 @@ export class Conversation {
   /** Routes one message: emergency → interruptions → the waiting dialog → the main dialog. */
   async onMessage(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
-    const dc = await this.createContext(context);
+    // The dialog context only when something needs it: a message at the main menu (no flow running) needs none.
+    let made: DialogContext | undefined;
+    const dialogs = async (): Promise<DialogContext> => (made ??= await this.createContext(context));
+    const flowWaiting = ((await this.deps.dialogState.get(context))?.dialogStack?.length ?? 0) > 0;
     const decision = this.deps.faq.decide(text);
 
     // 1. Emergency: first and alone, whatever was in progress.
     if (decision.type === 'emergency') {
+      const dc = await dialogs();
       const interrupted = inFlow(dc);
       await dc.cancelAllDialogs();
       await this.deps.mainDialog.takePending(context);
@@ -96,19 +100,20 @@ export class Conversation {
     }
 
     // 1b. A person has (or is about to have) this conversation: waiting, claimed, or a callback offer after a time-out.
-    if (await this.deps.handoffTurns?.onMessage(context, dc, text, decision)) return;
+    if (await this.deps.handoffTurns?.onMessage(context, dialogs, text, decision)) return;
 
     // Frustration is acknowledged in a sentence, then the message is handled as usual.
     if (showsFrustration(text)) await say(context, FRUSTRATION_ACK);
 
     // 2. A flow is waiting: cancel and help interrupt it; anything else is its answer.
-    if (dc.activeDialog) {
+    if (flowWaiting) {
+      const dc = await dialogs();
       const interrupt = interruption(text, decision, inFlow(dc));
       if (interrupt === 'cancel') {
         await dc.cancelAllDialogs();
         await this.deps.mainDialog.takePending(context);
         this.deps.logger.info({ interrupt: 'cancel' }, 'dialogs cancelled');
-        await this.start(dc, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
+        await this.start(dialogs, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
         return;
       }
       if (interrupt === 'help') {
@@ -143,10 +148,10 @@ export class Conversation {
     if (pending) {
       if (interruption(text, decision, false) === 'cancel') {
         this.deps.logger.info({ interrupt: 'cancel' }, 'offer cancelled');
-        await this.start(dc, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
+        await this.start(dialogs, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
         return;
       }
-      await this.start(dc, await this.deps.mainDialog.followUp(context, pending));
+      await this.start(dialogs, await this.deps.mainDialog.followUp(context, pending));
       return;
     }
 
@@ -155,6 +160,6 @@ export class Conversation {
       await say(context, 'Please type your question, for example "I forgot my password".');
       return;
     }
-    await this.start(dc, await this.deps.mainDialog.route(context));
+    await this.start(dialogs, await this.deps.mainDialog.route(context));
   }
 }

@@ -195,7 +195,7 @@ export class HandoffTurns {
    * Handles the message if this conversation has a handoff: returns true when it did (nothing else
    * should route it), false when the bot routes it as usual.
    */
-  async onMessage(context: TurnContext, dc: DialogContext, text: string, decision: Decision): Promise<boolean> {
+  async onMessage(context: TurnContext, dc: () => Promise<DialogContext>, text: string, decision: Decision): Promise<boolean> {
     const key = handoffConversationKey(context);
     if (this.deps.handoff.mode === 'external') return this.onExternalMessage(context, dc, key, text);
     const current = await this.deps.handoff.current(key, this.deps.keysRead?.(context));
@@ -242,7 +242,7 @@ export class HandoffTurns {
    * HANDOFF_MODE=external: after `accepted` the hub's agent has the conversation and the bot is silent;
    * after `failed` the patient was offered a callback, answered here. Pending: the bot answers as usual.
    */
-  private async onExternalMessage(context: TurnContext, dc: DialogContext, key: string, text: string): Promise<boolean> {
+  private async onExternalMessage(context: TurnContext, dc: () => Promise<DialogContext>, key: string, text: string): Promise<boolean> {
     const state = await this.deps.handoff.externalState?.(key, this.deps.keysRead?.(context));
     if (state === 'accepted') return true;
     if (state !== 'failed') return false;
@@ -253,11 +253,11 @@ export class HandoffTurns {
    * The patient's reply to a callback offer (after a time-out, or a hub that could not take the conversation):
    * "yes" starts the callback request, "no" closes it; anything else is routed as usual.
    */
-  private async answerCallbackOffer(context: TurnContext, dc: DialogContext, key: string, text: string): Promise<boolean> {
+  private async answerCallbackOffer(context: TurnContext, dc: () => Promise<DialogContext>, key: string, text: string): Promise<boolean> {
     await this.deps.handoff.forget(key);
     const yesNo = recogniseYesNo(text);
     if (yesNo === 'yes') {
-      await dc.beginDialog(HANDOFF_DIALOG, { mode: 'callback', offered: 'yes' } satisfies HandoffOptions);
+      await (await dc()).beginDialog(HANDOFF_DIALOG, { mode: 'callback', offered: 'yes' } satisfies HandoffOptions);
       return true;
     }
     if (yesNo === 'no') {

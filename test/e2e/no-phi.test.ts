@@ -76,7 +76,7 @@ describe('no PHI at rest or in logs', () => {
     for (const text of said) {
       await c.say(text);
       const state = await stateOf();
-      expect(state).toContain('"dialogstate"');
+      expect(state).toMatch(/"(dialogstate|session)"/); // the state was read (an offer pending, or a flow waiting)
       for (const secret of ['04/12/1978', '1978-04-12', 'maria.gonzalez@example.com', 'gonzalez', 'maria']) {
         expect({ after: text, secret, inState: state.includes(secret) }).toEqual({ after: text, secret, inState: false });
       }
