@@ -2,14 +2,18 @@
  * Routing: where each patient message goes. The one home of every routing rule, applied in this order:
  *
  *   1. Emergency wording → the emergency answer, first and alone, at any point (a flow in progress stops).
- *   2. A flow or menu is waiting for an answer:
+ *   2. A flow is waiting for an answer (on the dialog stack):
  *        "cancel" / "start over" / "stop" …  → stop it, show the menu;
  *        "help" inside a flow               → explain and ask the question again;
  *        a side question inside a flow      → answer it, then ask the flow's question again, keeping what
  *          ("do I need an email to sign up?")   the flow already has ("Now, back to your token request: …");
  *                                               "talk to a person" → the practice's contact, and the offer to carry on;
  *        anything else                      → the waiting dialog reads it (a flow may hand it back: step 3).
- *   3. Nothing waiting (or the text was handed back), in MainDialog's route step:
+ *   2b. An offer is pending (the menu, "did you mean", "would you like me to…": kept in the session, no dialog):
+ *        "cancel" …                         → show the menu again;
+ *        anything else                      → MainDialog's `followUp`: the offered flow, the entry chosen, "no
+ *                                               problem", or (not an answer to the offer) step 3.
+ *   3. Nothing waiting (or the text was handed back), in MainDialog's `route`:
  *        a request reference / "status of my request" → request-status flow;
  *        "I have an enrollment token" / "the office gave me a code to sign up" → enroll-with-token flow;
  *        "I have my (password) reset token"           → reset-by-token flow;
