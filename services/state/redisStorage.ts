@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
 import { Cluster } from 'ioredis';
-import { hashTagOf, type RedisClient, type Keys } from '../redis';
+import type { RedisClient, Keys } from '../redis';
 import { defineScript, type ScriptFn } from './scripts';
 
 /** KEYS[1] item; ARGV: expected eTag ('' or '*' = any), new eTag, document, TTL seconds (0 = none). */
@@ -151,7 +151,7 @@ export class RedisStorage implements Storage {
   /**
    * Takes `lock` (SET NX PX `lockMs`) and, when that succeeded, reads the item and the string keys `alsoRead`
    * (their values, null when absent or empty), in one round trip. Resolves `{ locked: false }` when another owner
-   * holds the lock. On a cluster every key must share the item's hash tag (`canReadWith`).
+   * holds the lock. On a cluster every key must share the item's hash tag (`onCluster`).
    */
   async lockAndRead(
     storageKey: string,
@@ -165,9 +165,9 @@ export class RedisStorage implements Storage {
     return { locked: true, item: found === 1 ? { etag, doc } : null, also: also.map((v) => (v === '' ? null : v)) };
   }
 
-  /** Whether `key` can be read in the same script as `storageKey`'s item: always on one node, on a cluster when they share a slot. */
-  canReadWith(storageKey: string, key: string): boolean {
-    return !(this.redis instanceof Cluster) || hashTagOf(key) === hashTagOf(this.redisKeyOf(storageKey));
+  /** True on Redis Cluster, where one script may only touch keys of one slot (one hash tag). */
+  get onCluster(): boolean {
+    return this.redis instanceof Cluster;
   }
 
   /** Refreshes the item's idle TTL (it was not changed) and releases `lock`, in one round trip. */

@@ -67,9 +67,11 @@ export class TurnConversationState extends ConversationState {
     const storageKey = this.keyOf(context);
     const id = `${context.activity.channelId}/${context.activity.conversation.id}`;
     // Both keys must hash to one slot for one script; they do by construction, but never assume it.
-    const together = hashTagOf(this.lock.keyOf(id)) === hashTagOf(this.store.redisKeyOf(storageKey));
+    const itemTag = hashTagOf(this.store.redisKeyOf(storageKey));
+    const together = hashTagOf(this.lock.keyOf(id)) === itemTag;
     const wanted = together ? (this.options.alsoRead?.(id) ?? []) : [];
-    const readable = wanted.filter((key) => this.store.canReadWith(storageKey, key));
+    // One node (or Sentinel) runs a script over any keys; a cluster only over keys of the item's slot.
+    const readable = this.store.onCluster ? wanted.filter((key) => hashTagOf(key) === itemTag) : wanted;
     const acquire = together
       ? async (lease: LockLease) => {
           const res = await this.store.lockAndRead(storageKey, lease, lease.lockMs, readable);
