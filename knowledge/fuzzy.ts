@@ -64,9 +64,17 @@ export function createEntryFuzzy(vocabularies: readonly string[]): EntryFuzzy {
     fieldCount += 1;
     for (const w of words) df.set(w, (df.get(w) ?? 0) + 1);
   }
-  /** Bitap score (0 exact … 1 none) of a KB word against each entry, filled in as entries are asked for. */
+  /**
+   * Bitap score (0 exact … 1 none) of a KB word against each entry, filled in as entries are asked for; a word's row
+   * is made the first time a message has the word (a large KB's words × entries are never all allocated up front).
+   */
   const known = new Map<string, Float64Array>();
-  for (const w of df.keys()) known.set(w, new Float64Array(count).fill(UNKNOWN));
+  const rowOf = (term: string): Float64Array | undefined => {
+    if (!df.has(term)) return undefined; // not a KB word: searched afresh, never kept
+    let row = known.get(term);
+    if (!row) known.set(term, (row = new Float64Array(count).fill(UNKNOWN)));
+    return row;
+  };
   const all = Array.from({ length: count }, (_, i) => i);
 
   const bitap = (term: string, pieces: readonly string[], entry: number): number => {
@@ -86,7 +94,7 @@ export function createEntryFuzzy(vocabularies: readonly string[]): EntryFuzzy {
         return Math.log(1 + (fieldCount - d + 0.5) / (d + 0.5));
       });
       const maxPossible = idf.reduce((a, b) => a + b, 0);
-      const rows = terms.map((t) => known.get(t));
+      const rows = terms.map(rowOf);
       const pieces = terms.map(piecesOf);
       for (const entry of entries) {
         let weighted = 0;
