@@ -18,9 +18,8 @@ import { randomUUID } from 'node:crypto';
 import { ConversationState, MemoryStorage, TestAdapter, type Activity, type TurnContext } from 'botbuilder';
 import { DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import { DialogTestClient } from 'botbuilder-testing';
-import { Conversation } from '../../dialogs/conversation';
-import { MainDialog, type SessionState } from '../../dialogs/mainDialog';
-import { createFlowDialogs } from '../../dialogs/registry';
+import { createConversation } from '../../dialogs';
+import type { SessionState } from '../../dialogs/mainDialog';
 import type { DialogDeps } from '../../dialogs/deps';
 import { createFaqService, loadPracticeKnowledgeBase, type FaqService } from '../../dialogs/faq';
 import type { PracticeInfo } from '../../dialogs/messages';
@@ -82,7 +81,7 @@ export async function startDialogServices(name: string, env: Record<string, stri
     practice: config.practice,
     dialogLogs,
     client: (dialog, options, conversationState) => new DialogDriver(dialog, options, conversationState),
-    conversation: () => new ConversationDriver({ faq, practice: config.practice, logger, deps }),
+    conversation: () => new ConversationDriver({ faq, deps }),
     stop: () => services.stop(),
   };
 }
@@ -184,12 +183,12 @@ export class ConversationDriver {
   private readonly storage = new MemoryStorage();
   private seeded: Record<string, unknown> | undefined;
 
-  constructor(o: { faq: FaqService; practice: PracticeInfo; logger: DialogDeps['logger']; deps: DialogDeps }) {
+  constructor(o: { faq: FaqService; deps: DialogDeps }) {
     const conversationState = new ConversationState(this.storage);
+    // The bot's own wiring (dialogs/index.ts); the two accessors below read the same state properties it uses.
+    const conversation = createConversation({ conversationState, faq: o.faq, practice: o.deps.practice, recovery: o.deps.recovery, sealer: o.deps.sealer, logger: o.deps.logger });
     const dialogState = conversationState.createProperty<DialogState>('dialogState');
     const session = conversationState.createProperty<SessionState>('session');
-    const mainDialog = new MainDialog({ faq: o.faq, session, practice: o.practice, logger: o.logger, dialogs: createFlowDialogs(o.deps) });
-    const conversation = new Conversation({ dialogState, mainDialog, faq: o.faq, practice: o.practice, logger: o.logger });
     this.adapter = new TestAdapter(async (context: TurnContext) => {
       if (this.seeded) {
         const key = `${context.activity.channelId}/conversations/${context.activity.conversation.id}/`;
