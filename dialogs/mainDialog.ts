@@ -123,7 +123,7 @@ export interface Pending {
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
-    this.addDialog(createTextPrompt());
+    this.addDialog(createTextPrompt()); // a conversation saved by an earlier version may wait on it (savedOfferStep)
     for (const dialog of deps.dialogs) this.addDialog(dialog);
     this.addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.savedOfferStep.bind(this)]));
     this.addDialog(new WaterfallDialog(FLOW, [this.beginFlowStep.bind(this), this.afterFlowStep.bind(this)]));
