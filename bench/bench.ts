@@ -3,7 +3,7 @@
  * numbers; nothing here is a timed test and nothing is asserted.
  *
  *   npm run bench -- [--rounds N] [--duration S] [--connections C] [--conversations K] [--flow-conversations F]
- *                    [--quick] [--json] [--no-build] [--profile] [--recovery-min-ms MS] [--soak TURNS]
+ *                    [--quick] [--faq-only] [--json] [--no-build] [--profile] [--recovery-min-ms MS] [--soak TURNS]
  *
  *  1. Matcher: `decide()` p50/p99 per query over the evaluation texts, on the real KB and on a synthetic
  *     1,000-entry KB (the real entries plus generated ones built from the KB's own vocabulary).
@@ -26,6 +26,8 @@
  *     is one round trip unless pipelined; the breakdown per command shows which.
  *  5. --profile: a third run of the bot under `node --cpu-prof` for one FAQ round; the profile's CPU is split
  *     by package/folder (ms per turn and share).
+ *  --faq-only: only step 3's FAQ mix (no matcher figures, flow mix or command counts): a quick A/B of the FAQ
+ *     reply path.
  *  --soak N instead: the bot alone under the FAQ mix, `--duration`-second loads back to back until N turns were
  *     answered, VmRSS after each load and the growth from the first third of the loads to the last (RSS flat?).
  *
@@ -85,13 +87,15 @@ interface Args {
   build: boolean;
   profile: boolean;
   quick: boolean;
+  /** Only the FAQ mix (no matcher figures, flow mix or command counts): a quick A/B of the FAQ reply path. */
+  faqOnly: boolean;
   /** --soak N: only an RSS soak of the bot under the FAQ mix for N turns (no echo bot, no matcher, no flows). */
   soak: number;
 }
 
 const USAGE =
   'usage: npm run bench -- [--rounds N (5)] [--duration S (10)] [--connections C (20)] [--conversations K (1000)] ' +
-  '[--flow-conversations F (20000)] [--recovery-min-ms MS (0)] [--quick] [--json] [--no-build] [--profile] [--soak TURNS]';
+  '[--flow-conversations F (20000)] [--recovery-min-ms MS (0)] [--quick] [--faq-only] [--json] [--no-build] [--profile] [--soak TURNS]';
 
 const NUMERIC: Record<string, { key: keyof Args; min: number; max: number }> = {
   rounds: { key: 'rounds', min: 1, max: 50 },
@@ -117,6 +121,7 @@ export function parseArgs(argv: string[]): Args | { problems: string[]; help?: b
     profile: false,
     soak: 0,
     quick: false,
+    faqOnly: false,
   };
   const given = new Set<string>();
   const problems: string[] = [];
@@ -125,6 +130,7 @@ export function parseArgs(argv: string[]): Args | { problems: string[]; help?: b
     if (arg === '--help' || arg === '-h') return { problems: [], help: true };
     if (arg === '--json') args.json = true;
     else if (arg === '--quick') args.quick = true;
+    else if (arg === '--faq-only') args.faqOnly = true;
     else if (arg === '--no-build') args.build = false;
     else if (arg === '--profile') args.profile = true;
     else {
@@ -454,13 +460,29 @@ async function post(url: string, body: string): Promise<string> {
   return text;
 }
 
+/**
+ * A MONITOR connection. ioredis marks the connection as monitoring only after MONITOR's OK was handled, so a busy
+ * Redis whose first monitor line arrives in the same read as the OK fails it ("Command queue state error"): try
+ * again, a few times.
+ */
+async function startMonitor(base: Redis): Promise<Redis> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await base.monitor();
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      await sleep(300);
+    }
+  }
+}
+
 /** Counts MONITOR lines that name `prefix` (Lua-internal calls excluded) while `work` runs, per command name. */
 async function countCommands(prefix: string, work: () => Promise<number>, settleMs = 300) {
   // No db number on this connection: a SELECT on the monitor connection confuses ioredis' reply queue, and
   // MONITOR sees every db anyway (filtered below).
   const base = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   base.on('error', () => undefined);
-  const monitor = await base.monitor();
+  const monitor = await startMonitor(base);
   monitor.on('error', () => undefined);
   const counts = new Map<string, number>();
   let counting = false;
@@ -472,12 +494,22 @@ async function countCommands(prefix: string, work: () => Promise<number>, settle
   });
   try {
     await sleep(100);
-    // Idle baseline over the same kind of window: background commands (mail worker polling) per ms.
+    // Idle baseline: background commands (mail worker polling) per ms, once the bot is idle. After the flow
+    // rounds its mail worker still works off queued mail for a while; a baseline taken then would be mostly
+    // that work, and subtracting it would hide the turns' own commands. So wait (at most 30 s) until two
+    // half-second windows in a row are as quiet as the worker's polling (≤ 10 commands each).
     counting = true;
-    const idleStart = performance.now();
-    await sleep(1000);
-    const idle = new Map(counts);
-    const idleMs = performance.now() - idleStart;
+    let idle = new Map<string, number>();
+    let idleMs = 1;
+    for (let quiet = 0, tries = 0; quiet < 2 && tries < 60; tries += 1) {
+      counts.clear();
+      const windowStart = performance.now();
+      await sleep(500);
+      const n = [...counts.values()].reduce((a, b) => a + b, 0);
+      quiet = n <= 10 ? quiet + 1 : 0;
+      idle = new Map(counts);
+      idleMs = performance.now() - windowStart;
+    }
     counts.clear();
     const start = performance.now();
     const turns = await work();
@@ -601,7 +633,7 @@ async function main(): Promise<number> {
   const started = Date.now();
 
   // 1. matcher (not in a soak)
-  const matcher = args.soak ? null : matcherFigures(args.quick ? 2 : MATCHER_PASSES, args.quick ? 1 : 3, log);
+  const matcher = args.soak || args.faqOnly ? null : matcherFigures(args.quick ? 2 : MATCHER_PASSES, args.quick ? 1 : 3, log);
 
   const mixFile = JSON.parse(fs.readFileSync(MIX_FILE, 'utf8')) as { questions: string[]; typos: string[]; outOfScope: string[] };
   // Interleave the three kinds so every stretch of the run has the same proportions.
@@ -697,13 +729,16 @@ async function main(): Promise<number> {
     }
     log(`faq mix: ${mixTexts.length} texts, ${args.conversations} conversations, ${args.connections} connections, ${args.rounds} rounds × ${args.duration} s`);
     const faq = await compare(bot, echo, faqMix(mixTexts, args.conversations), args, runId, log);
-    log(`flow mix: username recovery over ${args.flowConversations} conversations`);
-    flowChecks.checked = flowChecks.unexpected = 0;
-    const flow = await compare(bot, echo, flowMix(args.flowConversations, () => checkFlowReplies), args, runId, log);
+    let flow: CompareResult | null = null;
+    let redis: RoundTrips | null = null;
+    if (!args.faqOnly) {
+      log(`flow mix: username recovery over ${args.flowConversations} conversations`);
+      flowChecks.checked = flowChecks.unexpected = 0;
+      flow = await compare(bot, echo, flowMix(args.flowConversations, () => checkFlowReplies), args, runId, log);
+      log('redis commands per turn (MONITOR)');
+      redis = await redisRoundTrips(bot, prefix, mixTexts, runId);
+    }
     const flowReplies = { ...flowChecks };
-
-    log('redis commands per turn (MONITOR)');
-    const redis = await redisRoundTrips(bot, prefix, mixTexts, runId);
     const mails = fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).length;
     const botHwm = memoryOf(bot.pid)?.hwmMb;
     const echoHwm = memoryOf(echo.pid)?.hwmMb;
@@ -734,7 +769,7 @@ async function main(): Promise<number> {
       args: { ...args },
       matcher,
       faq,
-      flow: { ...flow, botRepliesChecked: flowReplies.checked, botRepliesUnexpected: flowReplies.unexpected, ...(flowReplies.firstUnexpected ? { firstUnexpected: flowReplies.firstUnexpected } : {}), mailsWritten: mails },
+      flow: flow && { ...flow, botRepliesChecked: flowReplies.checked, botRepliesUnexpected: flowReplies.unexpected, ...(flowReplies.firstUnexpected ? { firstUnexpected: flowReplies.firstUnexpected } : {}), mailsWritten: mails },
       peakRssMb: { bot: r(botHwm ?? NaN, 0), echo: r(echoHwm ?? NaN, 0) },
       redisCommandsPerTurn: redis,
       profile,
@@ -758,6 +793,7 @@ async function main(): Promise<number> {
 // ---------------------------------------------------------------------------------------------- report
 
 type CompareResult = Awaited<ReturnType<typeof compare>>;
+type RoundTrips = Awaited<ReturnType<typeof redisRoundTrips>>;
 
 function formatReport(rep: {
   date: string;
@@ -765,9 +801,9 @@ function formatReport(rep: {
   args: Args;
   matcher: Record<'real' | 'synthetic', ReturnType<typeof benchMatcher>> | null;
   faq: CompareResult;
-  flow: CompareResult & { botRepliesChecked: number; botRepliesUnexpected: number; firstUnexpected?: string; mailsWritten: number };
+  flow: (CompareResult & { botRepliesChecked: number; botRepliesUnexpected: number; firstUnexpected?: string; mailsWritten: number }) | null;
   peakRssMb: { bot: number | null; echo: number | null };
-  redisCommandsPerTurn: Awaited<ReturnType<typeof redisRoundTrips>>;
+  redisCommandsPerTurn: RoundTrips | null;
   profile: (ProfileSummary & { turns: number }) | null;
   totalSeconds: number | null;
 }): string {
@@ -776,30 +812,35 @@ function formatReport(rep: {
   L.push(`portal-help-bot bench — ${rep.date}, ${rep.machine.nproc} cpu (${rep.machine.cpu}), ${rep.machine.memoryGb} GB, node ${rep.machine.node}`);
   L.push(`  autocannon: ${a.connections} connections, expectReplies, ${a.rounds} rounds × ${a.duration} s per server and mix (alternating), RECOVERY_MIN_MS=${a.recoveryMinMs}`);
   L.push('');
-  L.push('matcher decide() per query      entries  queries   p50 ms   p99 ms   max ms   build ms');
-  for (const [k, m] of Object.entries(rep.matcher ?? {})) {
-    L.push(`  ${k.padEnd(29)} ${String(m.entries).padStart(7)}  ${String(m.queries).padStart(7)}  ${String(m.p50Ms).padStart(7)}  ${String(m.p99Ms).padStart(7)}  ${String(m.maxMs).padStart(7)}  ${String(m.buildMs).padStart(9)}`);
+  if (rep.matcher) {
+    L.push('matcher decide() per query      entries  queries   p50 ms   p99 ms   max ms   build ms');
+    for (const [k, m] of Object.entries(rep.matcher)) {
+      L.push(`  ${k.padEnd(29)} ${String(m.entries).padStart(7)}  ${String(m.queries).padStart(7)}  ${String(m.p50Ms).padStart(7)}  ${String(m.p99Ms).padStart(7)}  ${String(m.maxMs).padStart(7)}  ${String(m.buildMs).padStart(9)}`);
+    }
+    L.push('');
   }
-  L.push('');
   L.push('HTTP turns (medians of rounds)  turns/s   p50 ms   p99 ms  CPU ms/turn  peak RSS MB  RSS after each round MB        turns  non-2xx  errors');
   const row = (label: string, s: CompareResult['bot']) =>
     L.push(`  ${label.padEnd(29)} ${String(s.turnsPerSecond).padStart(7)}  ${String(s.p50Ms).padStart(7)}  ${String(s.p99Ms).padStart(7)}  ${String(s.cpuMsPerTurn).padStart(11)}  ${String(s.peakRssMb).padStart(11)}  ${s.rssAfterRoundMb.join(' ').padEnd(28)} ${String(s.turns).padStart(7)}  ${String(s.non2xx).padStart(7)}  ${String(s.errors).padStart(6)}`);
   for (const [name, c] of [['faq', rep.faq], ['flow', rep.flow]] as const) {
+    if (!c) continue;
     row(`${name} mix: bot`, c.bot);
     row(`${name} mix: echo`, c.echo);
     L.push(`  ${name} mix: ratio bot/echo       ${c.ratio}  (per round ${c.ratios.join(', ')}); CPU per turn echo/bot ${r((c.echo.cpuMsPerTurn ?? NaN) / (c.bot.cpuMsPerTurn ?? NaN), 3)}; Redis CPU per turn: bot ${c.bot.redisCpuMsPerTurn} ms, echo ${c.echo.redisCpuMsPerTurn} ms`);
   }
-  L.push(`  flow replies checked ${rep.flow.botRepliesChecked}, unexpected ${rep.flow.botRepliesUnexpected}${rep.flow.firstUnexpected ? ` (first: ${rep.flow.firstUnexpected})` : ''}; mails written ${rep.flow.mailsWritten}`);
+  if (rep.flow) L.push(`  flow replies checked ${rep.flow.botRepliesChecked}, unexpected ${rep.flow.botRepliesUnexpected}${rep.flow.firstUnexpected ? ` (first: ${rep.flow.firstUnexpected})` : ''}; mails written ${rep.flow.mailsWritten}`);
   L.push(`  peak RSS over the whole run (VmHWM): bot ${rep.peakRssMb.bot} MB, echo ${rep.peakRssMb.echo} MB`);
   L.push('');
   const rt = rep.redisCommandsPerTurn;
   const by = (x: { byCommand: Record<string, number> }) => Object.entries(x.byCommand).map(([k, v]) => `${k} ${v}`).join(', ');
-  L.push('Redis commands per turn (MONITOR, one turn at a time)');
-  L.push(`  faq turn        ${rt.faq.perTurn}   ${by(rt.faq)}`);
-  L.push(`  flow turn (avg) ${rt.flow.perTurn}`);
-  L.push(`    offer         ${rt.flow.offer.perTurn}   ${by(rt.flow.offer)}`);
-  L.push(`    yes           ${rt.flow.yes.perTurn}   ${by(rt.flow.yes)}`);
-  L.push(`    email         ${rt.flow.email.perTurn}   ${by(rt.flow.email)}  (includes the mail worker's commands)`);
+  if (rt) {
+    L.push('Redis commands per turn (MONITOR, one turn at a time)');
+    L.push(`  faq turn        ${rt.faq.perTurn}   ${by(rt.faq)}`);
+    L.push(`  flow turn (avg) ${rt.flow.perTurn}`);
+    L.push(`    offer         ${rt.flow.offer.perTurn}   ${by(rt.flow.offer)}`);
+    L.push(`    yes           ${rt.flow.yes.perTurn}   ${by(rt.flow.yes)}`);
+    L.push(`    email         ${rt.flow.email.perTurn}   ${by(rt.flow.email)}  (includes the mail worker's commands)`);
+  }
   if (rep.profile) {
     L.push('');
     L.push(`CPU profile of the bot (one FAQ round, ${rep.profile.turns} turns): ${rep.profile.cpuMsPerTurn} ms CPU per turn on the main thread`);
