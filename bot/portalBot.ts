@@ -10,7 +10,7 @@ import type { Logger } from '../services/logger';
 import { TurnLockTimeoutError } from '../services/state/turnLock';
 import type { TurnConversationState } from '../services/state/turnState';
 import { isRedisUnavailable } from '../services/redis';
-import { runInTurnScope, TurnAbandonedError, TurnScope } from '../services/recovery';
+import { attachTurnScope, TurnAbandonedError, TurnScope } from '../services/recovery';
 import type { Conversation } from '../dialogs';
 import { useChannelRendering } from './render';
 import type { ChannelRules } from './channels';
@@ -68,7 +68,8 @@ export class PortalBot extends ActivityHandler {
     const scope = new TurnScope(this.deps.cancelMail);
     let repliesClosed = false;
     context.onSendActivities(async (_ctx, _activities, next) => (repliesClosed ? [] : next()));
-    const work = runInTurnScope(scope, () => this.runLocked(context, scope));
+    attachTurnScope(context.turnState, scope); // the dialogs pass it to the use cases (Caller.turn)
+    const work = this.runLocked(context, scope);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), this.deps.deadlineMs ?? 8000);

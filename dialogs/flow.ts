@@ -6,7 +6,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { sha256 } from '../services/crypto';
-import type { Caller } from '../services/recovery';
+import { turnScopeIn, type Caller } from '../services/recovery';
 import { matchChoice, type Choice } from './input';
 import { ask, say } from './prompts';
 
@@ -82,11 +82,12 @@ export function conversationRef(context: TurnContext): string {
 }
 
 /**
- * Who is asking, for the use cases: this conversation, this message and this channel user (a digest of
- * channel + from.id, never the raw id: the use cases key their per-user caps with an HMAC of it).
+ * Who is asking, for the use cases: this conversation, this message, this channel user (a digest of
+ * channel + from.id, never the raw id: the use cases key their per-user caps with an HMAC of it) and this
+ * turn (its mail is held until the turn committed).
  */
 export function callerOf(context: TurnContext): Caller {
-  const caller: Caller = { conversationRef: conversationRef(context), requestId: context.activity.id };
+  const caller: Caller = { conversationRef: conversationRef(context), requestId: context.activity.id, turn: turnScopeIn(context.turnState) };
   const from = context.activity.from?.id;
   if (from) caller.userRef = sha256(`user:${context.activity.channelId}/${from}`).slice(0, 16);
   return caller;

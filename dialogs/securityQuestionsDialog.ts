@@ -75,7 +75,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
 
   private async askQuestion(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { user, index } = step.options as QuestionOptions;
-    const next = await this.deps.recovery.securityQuestion(this.deps.sealer.open(user) ?? '', index);
+    const next = await this.deps.recovery.securityQuestion(this.deps.sealer.open(user) ?? '', index, callerOf(step.context));
     if (next.kind === 'locked') return step.replaceDialog(LOCKED);
     return ask(step, { text: `Question ${index + 1} of 2: ${next.question}`, choices: [CHOICES.dontRemember] });
   }

@@ -9,6 +9,7 @@ import type { Mailer } from '../mail';
 import type { AuditLog } from '../audit';
 import type { Limits, SecurityQuestionLock } from '../limits';
 import type { RequestQueue } from '../requests';
+import type { TurnScope } from './turnScope';
 
 export interface RecoveryDeps {
   directory: PortalDirectory;
@@ -47,4 +48,9 @@ export interface Caller {
   userRef?: string;
   /** The client's IP where one is known (the reset page; never /api/messages, whose traffic is Azure's). */
   clientIp?: string;
+  /**
+   * The chat turn asking, if any: its mail is held until the turn committed (turnScope.ts). None for the
+   * reset and create-account pages, the staff console and the admin CLI: their mail is queued at once.
+   */
+  turn?: TurnScope;
 }

@@ -13,7 +13,6 @@ import { redeemPracticeToken, type PracticeTokenOutcome } from './practiceToken'
 import { checkResetLink, completePasswordReset, type PasswordResetOutcome, type ResetLinkProblem } from './completeReset';
 import { filePracticeRequest, practiceRequestStatus, type FileRequestOutcome } from './practiceRequest';
 import type { NewPracticeRequest, RequestStatus } from '../requests';
-import { currentTurnScope } from './turnScope';
 import {
   checkEnrollLink,
   checkUsername,
@@ -31,7 +30,7 @@ import {
 } from './enrollment';
 
 export * from './deps';
-export { TurnAbandonedError, TurnScope, currentTurnScope, runInTurnScope } from './turnScope';
+export { TurnAbandonedError, TurnScope, attachTurnScope, turnScopeIn } from './turnScope';
 export * from './links';
 export { accountLimitKey, withinLimits } from './guards';
 export { decoyQuestions } from './securityQuestions';
@@ -60,7 +59,7 @@ export interface Recovery {
   recoverUsername(input: UsernameRecoveryInput, caller: Caller): Promise<UsernameRecoveryOutcome>;
   emailResetLink(login: string, caller: Caller): Promise<ResetEmailOutcome>;
   beginSecurityQuestions(caller: Caller): Promise<void>;
-  securityQuestion(username: string, index: 0 | 1): ReturnType<typeof securityQuestion>;
+  securityQuestion(username: string, index: 0 | 1, caller?: Caller): ReturnType<typeof securityQuestion>;
   checkSecurityAnswer(input: AnswerInput, caller: Caller): Promise<AnswerVerdict>;
   issueChatResetLink(username: string, via: 'questions' | 'practice-token', caller: Caller): Promise<ChatResetLink>;
   redeemPracticeToken(input: { username: string; token: string }, caller: Caller): Promise<PracticeTokenOutcome>;
@@ -101,39 +100,40 @@ async function atLeast<T>(minMs: number, fn: () => Promise<T>): Promise<T> {
 }
 
 export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions = {}): Recovery {
-  // Mail a use case sends during a chat turn is held by the turn's scope and queued only once the turn
-  // committed (state saved), so a turn that fails or misses its deadline sends none (see turnScope.ts).
-  // Outside a turn (the reset page, the admin CLI) it is queued at once.
-  const deps: RecoveryDeps = {
-    ...plainDeps,
-    mailer: {
-      send: async (msg) => {
-        const scope = currentTurnScope();
-        if (scope) scope.deferMail(msg.idempotencyKey, () => plainDeps.mailer.send(msg));
-        else await plainDeps.mailer.send(msg);
+  // Mail a use case sends during a chat turn (`caller.turn`) is held by the turn's scope and queued only once
+  // the turn committed (state saved), so a turn that fails or misses its deadline sends none (see
+  // turnScope.ts). Outside a turn (the reset page, the staff console, the admin CLI) it is queued at once.
+  const deps: RecoveryDeps = { ...plainDeps, mailer: { send: (msg) => plainDeps.mailer.send(msg), sendNow: (msg) => plainDeps.mailer.send(msg) } };
+  const depsOf = (caller: Caller | undefined): RecoveryDeps => {
+    const turn = caller?.turn;
+    if (!turn) return deps;
+    return {
+      ...deps,
+      mailer: {
+        send: async (msg) => turn.deferMail(msg.idempotencyKey, () => plainDeps.mailer.send(msg)),
+        sendNow: deps.mailer.sendNow,
       },
-      sendNow: (msg) => plainDeps.mailer.send(msg),
-    },
+    };
   };
-  const floor = <T>(fn: () => Promise<T>) => {
-    currentTurnScope()?.padFlush(options.minMs ?? 0); // the turn's deferred mail is queued behind a floor too
+  const floor = <T>(caller: Caller | undefined, fn: () => Promise<T>) => {
+    caller?.turn?.padFlush(options.minMs ?? 0); // the turn's deferred mail is queued behind a floor too
     return atLeast(options.minMs ?? 0, fn);
   };
   return {
-    recoverUsername: (input, caller) => floor(() => recoverUsername(deps, input, caller)),
-    emailResetLink: (login, caller) => floor(() => emailResetLink(deps, login, caller)),
-    beginSecurityQuestions: (caller) => beginSecurityQuestions(deps, caller),
-    securityQuestion: (username, index) => floor(() => securityQuestion(deps, username, index)),
-    checkSecurityAnswer: (input, caller) => floor(() => checkSecurityAnswer(deps, input, caller)),
-    issueChatResetLink: (username, via, caller) => issueChatResetLink(deps, username, via, caller),
-    redeemPracticeToken: (input, caller) => floor(() => redeemPracticeToken(deps, input, caller)),
+    recoverUsername: (input, caller) => floor(caller, () => recoverUsername(depsOf(caller), input, caller)),
+    emailResetLink: (login, caller) => floor(caller, () => emailResetLink(depsOf(caller), login, caller)),
+    beginSecurityQuestions: (caller) => beginSecurityQuestions(depsOf(caller), caller),
+    securityQuestion: (username, index, caller) => floor(caller, () => securityQuestion(depsOf(caller), username, index)),
+    checkSecurityAnswer: (input, caller) => floor(caller, () => checkSecurityAnswer(depsOf(caller), input, caller)),
+    issueChatResetLink: (username, via, caller) => issueChatResetLink(depsOf(caller), username, via, caller),
+    redeemPracticeToken: (input, caller) => floor(caller, () => redeemPracticeToken(depsOf(caller), input, caller)),
     checkResetLink: (token) => checkResetLink(deps, token),
     completePasswordReset: (input) => completePasswordReset(deps, input),
-    filePracticeRequest: (input, caller) => filePracticeRequest(deps, input, caller),
-    practiceRequestStatus: (requestId, caller) => practiceRequestStatus(deps, requestId, caller),
-    redeemEnrollmentToken: (input, caller) => floor(() => redeemEnrollmentToken(deps, input, caller)),
+    filePracticeRequest: (input, caller) => filePracticeRequest(depsOf(caller), input, caller),
+    practiceRequestStatus: (requestId, caller) => practiceRequestStatus(depsOf(caller), requestId, caller),
+    redeemEnrollmentToken: (input, caller) => floor(caller, () => redeemEnrollmentToken(depsOf(caller), input, caller)),
     checkEnrollLink: (token) => checkEnrollLink(deps, token),
-    checkUsername: (username, caller) => floor(() => checkUsername(deps, username, caller)),
+    checkUsername: (username, caller) => floor(caller, () => checkUsername(depsOf(caller), username, caller)),
     createAccount: (input) => createAccount(deps, input),
     verifyEmail: (token) => verifyEmail(deps, token),
     inviteToEnroll: (patientId, opts) => inviteToEnroll(deps, patientId, opts),

@@ -3,13 +3,16 @@
  * the turn was abandoned (it missed its deadline or failed, and the patient was told so).
  *
  * "Nothing half-done": a turn that told the patient it failed must not send mail. The host (bot/portalBot.ts)
- * runs each turn inside a scope; every `mailer.send` of the use cases is held by `deferMail` (see
- * `createRecovery`) and queued by `flushMail` only after the turn saved its state, as the turn's last
- * step before its reply. A turn that fails or misses its deadline before that queues nothing; one that is
+ * gives each turn a scope, kept in the turn's `turnState` (`attachTurnScope`); the dialogs hand it to the use
+ * cases in the `Caller` (`Caller.turn`), and every `mailer.send` of a use case called with one is held by
+ * `deferMail` (see `createRecovery`) and queued by `flushMail` only after the turn saved its state, as the
+ * turn's last step before its reply. A turn that fails or misses its deadline before that queues nothing; one that is
  * abandoned while queueing cancels the mails whose queueing started (a command sent to a paused Redis
  * runs when Redis resumes) through `onAbandon`.
+ *
+ * The scope is passed explicitly, not through AsyncLocalStorage: on Node 20 an AsyncLocalStorage in use turns
+ * on async hooks for every promise of the process, which cost the FAQ turn ≈ 9 % of its CPU (docs/performance.md).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 
 export class TurnAbandonedError extends Error {
   constructor() {
@@ -77,14 +80,19 @@ export class TurnScope {
   }
 }
 
-const scopes = new AsyncLocalStorage<TurnScope>();
+/** Where a turn's scope is kept in its `turnState` (a botbuilder TurnContext's per-turn map). */
+const TURN_SCOPE_KEY = Symbol('portal.turnScope');
 
-/** Runs `fn` (a turn) inside `scope`: everything it awaits sees the scope. */
-export function runInTurnScope<T>(scope: TurnScope, fn: () => Promise<T>): Promise<T> {
-  return scopes.run(scope, fn);
+/** Per-turn storage: botbuilder's `context.turnState` (a Map). */
+type TurnStateMap = Map<unknown, unknown>;
+
+/** Makes `scope` the scope of the turn whose `turnState` this is (the host, once per turn). */
+export function attachTurnScope(turnState: TurnStateMap, scope: TurnScope): void {
+  turnState.set(TURN_SCOPE_KEY, scope);
 }
 
-/** The scope of the turn this code runs in, if any (none for the reset page or the admin CLI). */
-export function currentTurnScope(): TurnScope | undefined {
-  return scopes.getStore();
+/** The scope of the turn whose `turnState` this is, if the host gave it one. */
+export function turnScopeIn(turnState: TurnStateMap): TurnScope | undefined {
+  const scope = turnState.get(TURN_SCOPE_KEY);
+  return scope instanceof TurnScope ? scope : undefined;
 }

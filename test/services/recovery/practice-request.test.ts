@@ -5,7 +5,7 @@
  * or not found (null), nothing more.
  */
 import { startRecoveryServices, type RecoveryFixture } from '../../helpers/recovery';
-import { createRecovery, runInTurnScope, TurnScope } from '../../../services/recovery';
+import { createRecovery, TurnScope } from '../../../services/recovery';
 import { expectNoMailAfter, waitForMail } from '../../helpers/wait';
 
 const DB = 6;
@@ -141,12 +141,12 @@ describe('the notice of a filed request outlives its chat turn', () => {
     const request = { kind: 'reactivation' as const, ...REQUEST, firstName: 'Abandoned' };
     // The turn filed the request, then failed (Redis went away) before it committed: its deferred mail is dropped.
     const scope = new TurnScope();
-    const filed = await runInTurnScope(scope, () => f.recovery.filePracticeRequest(request, f.caller()));
+    const filed = await f.recovery.filePracticeRequest(request, { ...f.caller(), turn: scope });
     if (filed.kind !== 'filed') throw new Error(`expected filed, got ${filed.kind}`);
     scope.abandon();
     // The patient was told to try again and does: the same request, its reference, and exactly one notice.
     const retryScope = new TurnScope();
-    const again = await runInTurnScope(retryScope, () => f.recovery.filePracticeRequest(request, f.caller()));
+    const again = await f.recovery.filePracticeRequest(request, { ...f.caller(), turn: retryScope });
     expect(again).toEqual({ kind: 'filed', requestId: filed.requestId });
     await retryScope.flushMail();
     const [mail] = await waitForMail(f.smtp, (m) => f.mailTo(NOTIFY, since)(m) && (m.text ?? '').includes(filed.requestId));

@@ -3,7 +3,7 @@
  * verified email, or to the notification email when it, the last name and the date of birth all match —
  * and an unknown or limited request sends nothing.
  */
-import { accountLimitKey } from '../../../services/recovery';
+import { accountLimitKey, TurnScope } from '../../../services/recovery';
 import { forgetLimit } from '../../helpers/limits';
 import { demoPatient, readDemoAccounts, startRecoveryServices, type RecoveryFixture } from '../../helpers/recovery';
 import { expectNoMailAfter, waitForMail } from '../../helpers/wait';
@@ -32,6 +32,30 @@ afterAll(async () => {
 async function forgetEmailLimit(email: string): Promise<void> {
   await forgetLimit(f.redis, f.keys, 'perAccount', accountLimitKey(f.config.serverSecret, email, 'email'));
 }
+
+describe("a chat turn's mail (Caller.turn)", () => {
+  it('is held until the turn flushes it, after its state is saved', async () => {
+    await forgetEmailLimit(maria.account.verifiedEmail!);
+    const since = await f.mailMark();
+    const turn = new TurnScope();
+    expect(await f.recovery.recoverUsername({ via: 'verified-email', email: maria.account.verifiedEmail! }, { ...f.caller('msg-held'), turn })).toBe('sent');
+    expect(turn.pendingFlush).toBe(true);
+    await expectNoMailAfter(f.smtp, f.mailTo(maria.account.verifiedEmail!, since), f.mailIdle);
+    await turn.flushMail();
+    const [mail] = await waitForMail(f.smtp, f.mailTo(maria.account.verifiedEmail!, since));
+    expect(mail!.text).toContain(`Your username is: ${maria.account.username}`);
+  });
+
+  it('is never sent when the turn is abandoned before it committed', async () => {
+    await forgetEmailLimit(maria.account.verifiedEmail!);
+    const since = await f.mailMark();
+    const turn = new TurnScope();
+    expect(await f.recovery.recoverUsername({ via: 'verified-email', email: maria.account.verifiedEmail! }, { ...f.caller('msg-abandoned'), turn })).toBe('sent');
+    turn.abandon();
+    await expect(turn.flushMail()).rejects.toThrow(/abandoned/);
+    await expectNoMailAfter(f.smtp, f.mailTo(maria.account.verifiedEmail!, since), f.mailIdle);
+  });
+});
 
 describe('recoverUsername by verified email', () => {
   it('emails the username to the verified address on file, matched case-insensitively', async () => {
