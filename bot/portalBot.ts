@@ -5,7 +5,7 @@
  * conversation (dialogs/) handle the message or the join → save state (TTL refreshed) → release the lock.
  * What a message means is decided in dialogs/routing.ts, not here.
  */
-import { ActivityHandler, type TurnContext } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Logger } from '../services/logger';
 import { TurnLockTimeoutError } from '../services/state/turnLock';
 import type { TurnConversationState } from '../services/state/turnState';
@@ -37,7 +37,7 @@ export class PortalBot extends ActivityHandler {
   constructor(private readonly deps: PortalBotDeps) {
     super();
     this.onMessage(async (context, next) => {
-      if (!(await deps.channels?.onMessage(context))) await deps.conversation.onMessage(context);
+      await this.handleMessage(context);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -97,12 +97,26 @@ export class PortalBot extends ActivityHandler {
     repliesClosed = true;
   }
 
+  /** A message: the channel's rules (SMS keywords, Teams scopes…), then the conversation. */
+  private async handleMessage(context: TurnContext): Promise<void> {
+    if (!(await this.deps.channels?.onMessage(context))) await this.deps.conversation.onMessage(context);
+  }
+
+  /**
+   * A message goes straight to `handleMessage`; every other activity through ActivityHandler's dispatch. The
+   * same thing happens either way (no onTurn/onDialog handlers are registered, so ActivityHandler would only
+   * call the onMessage handler above), but its chain of handlers cost ≈ 3 % of an FAQ turn's CPU.
+   */
+  private dispatch(context: TurnContext): Promise<void> {
+    return context.activity.type === ActivityTypes.Message ? this.handleMessage(context) : super.run(context);
+  }
+
   private async runLocked(context: TurnContext, scope: TurnScope): Promise<void> {
     const state = this.deps.conversationState;
     try {
       await state.withTurn(context, async (commit) => {
         try {
-          await super.run(context);
+          await this.dispatch(context);
           if (scope.abandoned) throw new TurnAbandonedError(); // told the patient it failed: keep the old state
           if (scope.pendingFlush) {
             await state.saveChanges(context, false);
