@@ -187,7 +187,9 @@ export class HandoffQueue {
   private queueKey = () => this.k('queue');
   private hashKey = (id: string) => this.k('h', id);
   private transcriptKey = (id: string) => this.k('t', id);
-  private convKey = (conversationKey: string) => this.k('conv', sha256(conversationKey).slice(0, 32));
+  /** A conversation's keys are named by a digest of its key, never the raw channel id. */
+  private digestOf = (conversationKey: string) => sha256(conversationKey).slice(0, 32);
+  private convKey = (conversationKey: string) => this.k('conv', this.digestOf(conversationKey));
   /** The pub/sub channel every instance's staff console listens on. */
   get eventsChannel(): string {
     return this.k('events');
@@ -245,7 +247,8 @@ export class HandoffQueue {
 
   /** The conversation's own keys that nearly every patient turn reads: its handoff id, then its external-hub state. */
   conversationKeys(conversationKey: string): [handoffId: string, external: string] {
-    return [this.convKey(conversationKey), this.externalKey(conversationKey)];
+    const digest = this.digestOf(conversationKey); // once: both keys are read on every turn
+    return [this.k('conv', digest), this.k('ext', digest)];
   }
 
   /** Stops routing the conversation's messages to its handoff (after return, cancel, time-out). */
@@ -253,7 +256,7 @@ export class HandoffQueue {
     await this.redis.del(this.convKey(conversationKey), this.externalKey(conversationKey));
   }
 
-  private externalKey = (conversationKey: string) => this.k('ext', sha256(conversationKey).slice(0, 32));
+  private externalKey = (conversationKey: string) => this.k('ext', this.digestOf(conversationKey));
 
   /** HANDOFF_MODE=external: where the conversation is with the agent hub (`pending` until `handoff.status`). */
   async externalState(conversationKey: string, read?: ConversationKeysRead): Promise<ExternalHandoffState | null> {

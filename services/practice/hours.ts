@@ -41,11 +41,22 @@ export function parsePracticeHours(text: string): PracticeHours | string {
   return { text: text.trim(), rules };
 }
 
-/** True when the practice is open at `now`, in the practice's time zone. */
 /** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one (asked on every miss). */
 const weekdayClocks = new Map<string, Intl.DateTimeFormat>();
+/** The last answer: it can only change at a minute boundary, and formatting the time is most of its cost. */
+let lastAnswer: { hours: PracticeHours; timeZone: string; minute: number; open: boolean } | undefined;
 
+/** True when the practice is open at `now`, in the practice's time zone. */
 export function isPracticeOpen(hours: PracticeHours, timeZone: string, now = new Date()): boolean {
+  const minuteOfEpoch = Math.floor(now.getTime() / 60_000); // every zone's offset is whole minutes
+  const last = lastAnswer;
+  if (last && last.minute === minuteOfEpoch && last.hours === hours && last.timeZone === timeZone) return last.open;
+  const open = openAt(hours, timeZone, now);
+  lastAnswer = { hours, timeZone, minute: minuteOfEpoch, open };
+  return open;
+}
+
+function openAt(hours: PracticeHours, timeZone: string, now: Date): boolean {
   let clock = weekdayClocks.get(timeZone);
   if (!clock) {
     clock = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
