@@ -166,6 +166,7 @@ export function createRedis({ target, url, logger, commandTimeoutMs }: RedisOpti
     return { redis: new RedisMock(), embedded: true };
   }
   const redis = connectRedis(where, commandConnectionOptions(commandTimeoutMs));
+  coalesceWrites(redis);
   // One line per outage, not one per reconnect attempt.
   let down = false;
   redis.on('error', (err: Error) => {
@@ -178,6 +179,50 @@ export function createRedis({ target, url, logger, commandTimeoutMs }: RedisOpti
     down = false;
   });
   return { redis, embedded: false };
+}
+
+/** Connections whose writes are already coalesced. */
+const coalescing = new WeakSet<Redis>();
+
+interface CommandSender {
+  sendCommand(...args: unknown[]): unknown;
+  stream?: { cork(): void; uncork(): void };
+  status: string;
+}
+
+/**
+ * Commands issued in one turn of the event loop go out in one socket write. ioredis writes each command to the
+ * socket as it is issued (a syscall, and on loopback the kernel's whole TCP receive path, per command); under
+ * load many turns issue a command in the same loop turn, so the socket is corked at the first and uncorked when
+ * the loop reaches its check phase (setImmediate), and Node hands the kernel all of them in one writev. Redis then
+ * reads them in one read and answers them in one write. A command never waits longer than the rest of the
+ * current loop turn. On a cluster every node's connection is treated alike. Measured (docs/performance.md): Redis
+ * CPU per FAQ turn roughly halved, the bot's own CPU per turn down too. BullMQ's and pub/sub connections are
+ * not treated (blocking commands, few writes).
+ */
+export function coalesceWrites(redis: RedisClient): void {
+  if (redis instanceof Cluster) {
+    redis.on('+node', (node: Redis) => coalesceWrites(node));
+    for (const node of redis.nodes('all')) coalesceWrites(node); // those connected before the listener
+    return;
+  }
+  if (coalescing.has(redis)) return;
+  coalescing.add(redis);
+  const client = redis as unknown as CommandSender;
+  const send = client.sendCommand;
+  let corked = false;
+  client.sendCommand = function (this: CommandSender, ...args: unknown[]) {
+    const stream = client.stream;
+    if (!corked && stream && client.status === 'ready') {
+      corked = true;
+      stream.cork();
+      setImmediate(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    return send.apply(this, args);
+  };
 }
 
 /** Builds keys under one prefix. `tagged('conv', id)` → `pb:{conv:id}`. */
