@@ -146,6 +146,16 @@ export function isRedisUnavailable(err: unknown, depth = 0): boolean {
   return depth < 3 && inner !== err && isRedisUnavailable(inner, depth + 1);
 }
 
+/**
+ * The command connection every service but BullMQ uses: `commandConnectionOptions` and coalesced writes
+ * (`coalesceWrites`). The one way to make it, so tests run on the same connection as production.
+ */
+export function connectCommandRedis(target: RedisTarget, commandTimeoutMs?: number): RedisClient {
+  const redis = connectRedis(target, commandConnectionOptions(commandTimeoutMs));
+  coalesceWrites(redis);
+  return redis;
+}
+
 /** The target described by `options` (`target` wins over `url`). */
 function targetOf({ target, url }: Pick<RedisOptions, 'target' | 'url'>): RedisTarget | undefined {
   return target ?? (url ? { mode: 'single', url } : undefined);
@@ -165,8 +175,7 @@ export function createRedis({ target, url, logger, commandTimeoutMs }: RedisOpti
     );
     return { redis: new RedisMock(), embedded: true };
   }
-  const redis = connectRedis(where, commandConnectionOptions(commandTimeoutMs));
-  coalesceWrites(redis);
+  const redis = connectCommandRedis(where, commandTimeoutMs);
   // One line per outage, not one per reconnect attempt.
   let down = false;
   redis.on('error', (err: Error) => {

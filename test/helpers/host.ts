@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { createApp, type App, type AppOptions } from '../../bot/app';
-import { commandConnectionOptions, connectRedis, type RedisClient } from '../../services/redis';
+import { connectCommandRedis, type RedisClient } from '../../services/redis';
 import { deletePrefix, testRedisEnv, uniquePrefix } from './redis';
 
 export interface ReplyActivity {
@@ -51,7 +51,7 @@ export async function startHost(
   });
   // The host's command connection, made the way bot/app.ts makes it (command timeout, bounded retries).
   if (!config.redis) throw new Error('startHost: no Redis configured');
-  const redis = connectRedis(config.redis, commandConnectionOptions(config.redisCommandTimeoutMs));
+  const redis = connectCommandRedis(config.redis, config.redisCommandTimeoutMs); // as bot/app.ts makes it
   redis.on('error', () => undefined); // tests that stop Redis see it in /healthz and the replies
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });

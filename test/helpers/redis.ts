@@ -97,3 +97,17 @@ export function createTestRedis(name: string, db = SERVICE_TEST_DB): TestRedis {
     },
   };
 }
+
+/**
+ * Counts the socket writes (`_write` and `_writev` calls) of one connection's current socket from now on: how many
+ * writes its commands took (services/redis.ts `coalesceWrites`).
+ */
+export function countSocketWrites(redis: Redis): { readonly n: number } {
+  const socket = (redis as unknown as { stream: { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown } }).stream;
+  const counter = { n: 0 };
+  const write = socket._write.bind(socket);
+  const writev = socket._writev.bind(socket);
+  socket._write = (...a: unknown[]) => ((counter.n += 1), write(...a));
+  socket._writev = (...a: unknown[]) => ((counter.n += 1), writev(...a));
+  return counter;
+}

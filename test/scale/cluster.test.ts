@@ -12,6 +12,7 @@ import { RedisStorage, ETagConflictError } from '../../services/state/redisStora
 import { outboxJobId } from '../../services/mail';
 import { DEMO, startPractice, type Practice } from '../helpers/e2e';
 import { waitFor } from '../helpers/wait';
+import { countSocketWrites } from '../helpers/redis';
 
 let p: Practice;
 let redis: RedisClient;
@@ -42,6 +43,23 @@ async function keysMatching(pattern: string): Promise<string[]> {
 const slotOf = async (key: string) => Number(await redis.call('cluster', 'keyslot', key));
 
 describe('services on a Redis Cluster', () => {
+  it("writes the commands of one event-loop turn to a node's socket at once (coalesced writes on every node)", async () => {
+    if (!(redis instanceof Cluster)) throw new Error('expected the host to run on the test cluster');
+    const tag = `${p.host.prefix}:{coalesce}`;
+    await redis.set(`${tag}:probe`, 'x'); // the slot's owner is known and connected
+    const owner = redis.slots[await slotOf(`${tag}:probe`)]![0]!;
+    const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner)!;
+    const writes = countSocketWrites(node);
+    const sets = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => new Promise<string | null>((resolve, reject) => setTimeout(() => redis.set(`${tag}:${i}`, `v${i}`).then(resolve, reject), 0))),
+    );
+    expect(sets).toEqual(Array(20).fill('OK'));
+    // All 20 keys share a hash tag: their node took them in one write.
+    expect(writes.n).toBe(1);
+    expect(await redis.mget(Array.from({ length: 20 }, (_, i) => `${tag}:${i}`))).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+    await redis.del(`${tag}:probe`, ...Array.from({ length: 20 }, (_, i) => `${tag}:${i}`));
+  });
+
   it('runs on the cluster (3 masters), the demo import spread over them', async () => {
     expect(redis).toBeInstanceOf(Cluster);
     expect((redis as Cluster).nodes('master')).toHaveLength(3);

@@ -6,7 +6,7 @@
 import type Redis from 'ioredis';
 import { connectRedis, createRedis, type RedisClient } from '../../services/redis';
 import { createLogger } from '../../services/logger';
-import { TEST_REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/redis';
+import { TEST_REDIS_URL, countSocketWrites, deletePrefix, uniquePrefix } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';
 
 const DB = 9;
@@ -14,17 +14,6 @@ const prefix = uniquePrefix('writes');
 const url = `${TEST_REDIS_URL}/${DB}`;
 let coalesced: Redis;
 let plain: Redis;
-
-/** Counts the socket writes (`_write` and `_writev` calls) of `redis`'s current connection. */
-function countWrites(redis: Redis): { readonly n: number } {
-  const socket = (redis as unknown as { stream: { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown } }).stream;
-  const counter = { n: 0 };
-  const write = socket._write.bind(socket);
-  const writev = socket._writev.bind(socket);
-  socket._write = (...a: unknown[]) => ((counter.n += 1), write(...a));
-  socket._writev = (...a: unknown[]) => ((counter.n += 1), writev(...a));
-  return counter;
-}
 
 /** `n` SETs issued from `n` timers due at the same moment (one turn of the event loop, n macrotasks), read back. */
 async function crowd(redis: RedisClient, n: number, tag: string): Promise<string[]> {
@@ -46,9 +35,9 @@ afterAll(async () => {
 });
 
 it('sends the commands of one event-loop turn in one socket write, and answers each', async () => {
-  const control = countWrites(plain);
+  const control = countSocketWrites(plain);
   expect(await crowd(plain, 20, 'plain')).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
-  const writes = countWrites(coalesced);
+  const writes = countSocketWrites(coalesced);
   expect(await crowd(coalesced, 20, 'coalesced')).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
   // 20 SETs in one write, then the MGET in another; the plain connection writes each SET as it is issued.
   expect(writes.n).toBe(2);
