@@ -60,6 +60,11 @@ export class PortalBot extends ActivityHandler {
    * told the service is temporarily unavailable, the mails it queued are cancelled, its state is not
    * saved and anything it still tries to send is dropped (it keeps running in the background until Redis
    * answers or fails, then releases its lock).
+   *
+   * Once the turn's state is saved the deadline no longer cuts it short: the conversation has moved on, so
+   * telling the patient it failed (and cancelling its mail) would be untrue. What is left — queueing its mail,
+   * behind the recovery timing floor — is bounded (each Redis command by REDIS_COMMAND_TIMEOUT_MS, queueing one
+   * mail by the mailer's 5 s), and a Redis failure there still ends in "temporarily unavailable".
    */
   override async run(context: TurnContext): Promise<void> {
     useChannelRendering(context);
@@ -69,13 +74,17 @@ export class PortalBot extends ActivityHandler {
     let repliesClosed = false;
     context.onSendActivities(async (_ctx, _activities, next) => (repliesClosed ? [] : next()));
     attachTurnScope(context.turnState, scope); // the dialogs pass it to the use cases (Caller.turn)
-    const work = this.runLocked(context, scope);
+    let committed = false;
+    const work = this.runLocked(context, scope, () => {
+      committed = true;
+    });
+    const done = work.then(() => 'done' as const);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), this.deps.deadlineMs ?? 8000);
-    });
+    }).then((d) => (committed ? done : d));
     let failure: unknown;
-    const outcome = await Promise.race([work.then(() => 'done' as const), deadline]).catch((err: unknown) => {
+    const outcome = await Promise.race([done, deadline]).catch((err: unknown) => {
       failure = err;
       return 'failed' as const;
     });
@@ -111,7 +120,8 @@ export class PortalBot extends ActivityHandler {
     return context.activity.type === ActivityTypes.Message ? this.handleMessage(context) : super.run(context);
   }
 
-  private async runLocked(context: TurnContext, scope: TurnScope): Promise<void> {
+  /** `onCommitted`: called once the turn's state is saved (the conversation has moved on). */
+  private async runLocked(context: TurnContext, scope: TurnScope, onCommitted: () => void): Promise<void> {
     const state = this.deps.conversationState;
     try {
       await state.withTurn(context, async (commit) => {
@@ -120,9 +130,11 @@ export class PortalBot extends ActivityHandler {
           if (scope.abandoned) throw new TurnAbandonedError(); // told the patient it failed: keep the old state
           if (scope.pendingFlush) {
             await state.saveChanges(context, false);
+            onCommitted();
             await scope.flushMail(); // last: the mail of a turn that failed before this point is never queued
           } else {
             await commit(); // no mail to queue: save and release the lock in one round trip
+            onCommitted();
           }
         } catch (err) {
           if (scope.abandoned || isRedisUnavailable(err)) throw err; // the state was not changed; Redis may not answer anyway

@@ -1,36 +1,70 @@
 /**
- * The mail a use case asks for during a chat turn is held by the turn (bot/portalBot.ts gives every turn a
- * TurnScope; dialogs/flow.ts `callerOf` hands it to the use cases as `Caller.turn`) and queued only after the
- * turn saved its state. A turn that misses its deadline after its use case ran — here the recovery timing
- * floor (RECOVERY_MIN_MS) outlasts TURN_DEADLINE_MS — is told "temporarily unavailable" and sends nothing.
+ * The turn deadline and the turn's mail. The mail a use case asks for during a chat turn is held by the turn
+ * (bot/portalBot.ts gives every turn a TurnScope; dialogs/flow.ts `callerOf` hands it to the use cases as
+ * `Caller.turn`) and queued only after the turn saved its state. So:
+ * - a turn that misses its deadline before saving (the recovery timing floor, RECOVERY_MIN_MS, outlasts
+ *   TURN_DEADLINE_MS) is told "temporarily unavailable" and sends nothing;
+ * - a turn that saved its state before the deadline is not cut short while it queues its mail (the floor is
+ *   kept there too): its conversation moved on, so it answers as usual and its mail goes out.
  * Real host, real Redis, real SMTP.
  */
 import { Conversation, textOf } from '../helpers/host';
 import { DEMO, startPractice, type Practice } from '../helpers/e2e';
-import { expectNoMailAfter } from '../helpers/wait';
+import { expectNoMailAfter, waitForMail } from '../helpers/wait';
 import { UNAVAILABLE_REPLY } from '../../bot/portalBot';
 
 const maria = DEMO.patients.find((p) => p.id === 'P-1001')!;
 const email = maria.account!.verifiedEmail!;
-let practice: Practice;
-/** The deadline is generous (a busy CI machine must answer the flow's first turns within it); the floor outlasts it. */
-const DEADLINE_MS = 2000;
-const FLOOR_MS = 4500;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-beforeAll(async () => {
-  practice = await startPractice('deadline-mail', { TURN_DEADLINE_MS: String(DEADLINE_MS), RECOVERY_MIN_MS: String(FLOOR_MS) });
-});
-afterAll(async () => {
-  await practice?.stop();
+describe('a turn that misses its deadline before it saved its state', () => {
+  /** The deadline is generous (a busy CI machine must answer the flow's first turns within it); the floor outlasts it. */
+  const DEADLINE_MS = 2000;
+  const FLOOR_MS = 4500;
+  let practice: Practice;
+  beforeAll(async () => {
+    practice = await startPractice('deadline-mail', { TURN_DEADLINE_MS: String(DEADLINE_MS), RECOVERY_MIN_MS: String(FLOOR_MS) });
+  });
+  afterAll(async () => {
+    await practice?.stop();
+  });
+
+  it('is told "temporarily unavailable" and sends no mail', async () => {
+    const c = new Conversation(practice.host);
+    expect(await practice.startFlow(c, 'I forgot my username')).toMatch(/email/i);
+    const since = practice.smtp.messages.length;
+    const sent = Date.now();
+    expect(textOf(await c.say(email))).toBe(UNAVAILABLE_REPLY);
+    // The abandoned turn's use case finishes its floor in the background; its mail must still never be queued.
+    await sleep(sent + FLOOR_MS + 500 - Date.now());
+    await expectNoMailAfter(practice.smtp, practice.mailTo(email, since), () => practice.mailSettled());
+  }, 20_000);
 });
 
-it('a turn that misses its deadline after asking for mail sends none', async () => {
-  const c = new Conversation(practice.host);
-  expect(await practice.startFlow(c, 'I forgot my username')).toMatch(/email/i);
-  const since = practice.smtp.messages.length;
-  const sent = Date.now();
-  expect(textOf(await c.say(email))).toBe(UNAVAILABLE_REPLY);
-  // The abandoned turn's use case finishes its floor in the background; its mail must still never be queued.
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, sent + FLOOR_MS + 500 - Date.now())));
-  await expectNoMailAfter(practice.smtp, practice.mailTo(email, since), () => practice.mailSettled());
-}, 20_000);
+describe('a turn that saved its state before its deadline', () => {
+  // The use case takes the floor (1.5 s), the turn saves its state, then queueing its mail takes the floor
+  // again: the deadline (2.5 s) falls while the mail is being queued.
+  const DEADLINE_MS = 2500;
+  const FLOOR_MS = 1500;
+  let practice: Practice;
+  beforeAll(async () => {
+    practice = await startPractice('deadline-committed', { TURN_DEADLINE_MS: String(DEADLINE_MS), RECOVERY_MIN_MS: String(FLOOR_MS) });
+  });
+  afterAll(async () => {
+    await practice?.stop();
+  });
+
+  it('answers as usual, past the deadline, and its mail goes out', async () => {
+    const c = new Conversation(practice.host);
+    expect(await practice.startFlow(c, 'I forgot my username')).toMatch(/email/i);
+    const since = practice.smtp.messages.length;
+    const sent = Date.now();
+    const reply = textOf(await c.say(email));
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(DEADLINE_MS);
+    expect(reply).not.toBe(UNAVAILABLE_REPLY);
+    expect(reply).toMatch(/sent|email/i);
+    await waitForMail(practice.smtp, practice.mailTo(email, since));
+    await practice.mailSettled();
+    expect(practice.smtp.messages.slice(since).filter(practice.mailTo(email))).toHaveLength(1);
+  }, 20_000);
+});
