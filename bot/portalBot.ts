@@ -30,6 +30,13 @@ export interface PortalBotDeps {
   handoffStatus?: (context: TurnContext) => Promise<boolean>;
 }
 
+/**
+ * How long past its deadline a turn that already saved its state may take to queue its mail (one mail's enqueue
+ * timeout, 5 s, plus a Redis command's): past it the turn is abandoned after all, so no request outlives
+ * TURN_DEADLINE_MS by more than this.
+ */
+export const COMMITTED_GRACE_MS = 7000;
+
 /** What the patient is told when a turn misses its deadline or Redis does not answer. */
 export const UNAVAILABLE_REPLY = 'Sorry, this service is temporarily unavailable. Please try again in a few minutes.';
 
@@ -63,8 +70,8 @@ export class PortalBot extends ActivityHandler {
    *
    * Once the turn's state is saved the deadline no longer cuts it short: the conversation has moved on, so
    * telling the patient it failed (and cancelling its mail) would be untrue. What is left — queueing its mail,
-   * behind the recovery timing floor — is bounded (each Redis command by REDIS_COMMAND_TIMEOUT_MS, queueing one
-   * mail by the mailer's 5 s), and a Redis failure there still ends in "temporarily unavailable".
+   * behind the recovery timing floor — gets up to COMMITTED_GRACE_MS more, and a Redis failure there still ends
+   * in "temporarily unavailable".
    */
   override async run(context: TurnContext): Promise<void> {
     useChannelRendering(context);
@@ -79,23 +86,27 @@ export class PortalBot extends ActivityHandler {
       committed = true;
     });
     const done = work.then(() => 'done' as const);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), this.deps.deadlineMs ?? 8000);
-    }).then((d) => (committed ? done : d));
+    const deadlineMs = this.deps.deadlineMs ?? 8000;
+    const timers: NodeJS.Timeout[] = [];
+    const after = (ms: number) => new Promise<'deadline'>((resolve) => void timers.push(setTimeout(() => resolve('deadline'), ms)));
+    const deadline = after(deadlineMs).then((d) => {
+      if (!committed) return d;
+      this.deps.logger.info({ event: 'turn-deadline-after-commit', deadlineMs }, 'turn passed its deadline after saving its state; letting it finish');
+      return Promise.race([done, after(COMMITTED_GRACE_MS)]);
+    });
     let failure: unknown;
     const outcome = await Promise.race([done, deadline]).catch((err: unknown) => {
       failure = err;
       return 'failed' as const;
     });
-    clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
     if (outcome === 'done') return;
     const unavailable = outcome === 'deadline' || isRedisUnavailable(failure) || failure instanceof TurnAbandonedError;
     scope.abandon(); // the patient is told it failed: no mail for this turn
     if (!unavailable) throw failure; // a bug: the adapter's onTurnError logs it and apologises
     if (outcome === 'deadline') {
       work.catch((err: Error) => this.deps.logger.warn({ err: { name: err.name, message: err.message } }, 'abandoned turn ended with an error'));
-      this.deps.logger.warn({ event: 'turn-deadline', deadlineMs: this.deps.deadlineMs ?? 8000 }, 'turn missed its deadline; patient told the service is unavailable');
+      this.deps.logger.warn({ event: 'turn-deadline', deadlineMs, committed }, 'turn missed its deadline; patient told the service is unavailable');
     } else {
       const err = failure as Error;
       this.deps.logger.warn({ event: 'redis-unavailable', err: { name: err.name, message: err.message } }, 'turn failed: Redis is not answering');

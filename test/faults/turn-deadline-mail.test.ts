@@ -42,10 +42,10 @@ describe('a turn that misses its deadline before it saved its state', () => {
 });
 
 describe('a turn that saved its state before its deadline', () => {
-  // The use case takes the floor (1.5 s), the turn saves its state, then queueing its mail takes the floor
-  // again: the deadline (2.5 s) falls while the mail is being queued.
-  const DEADLINE_MS = 2500;
-  const FLOOR_MS = 1500;
+  // The use case takes the floor (2 s), the turn saves its state, then queueing its mail takes the floor
+  // again: the deadline (3 s) falls while the mail is being queued, a second from either side.
+  const DEADLINE_MS = 3000;
+  const FLOOR_MS = 2000;
   let practice: Practice;
   beforeAll(async () => {
     practice = await startPractice('deadline-committed', { TURN_DEADLINE_MS: String(DEADLINE_MS), RECOVERY_MIN_MS: String(FLOOR_MS) });
