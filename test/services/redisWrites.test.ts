@@ -46,7 +46,11 @@ it('sends the commands of one event-loop turn in one socket write, and answers e
 
 it('answers a command issued alone at once, and keeps working after the connection is dropped', async () => {
   expect(await coalesced.echo('alone')).toBe('alone');
-  (coalesced as unknown as { stream: { destroy(): void } }).stream.destroy();
-  await waitFor(async () => coalesced.status === 'ready', { timeoutMs: 5000, what: 'reconnected' });
+  const streamOf = () => (coalesced as unknown as { stream: { destroy(): void } }).stream;
+  const old = streamOf();
+  old.destroy();
+  await waitFor(async () => coalesced.status === 'ready' && streamOf() !== old, { timeoutMs: 5000, what: 'reconnected on a new socket' });
+  const writes = countSocketWrites(coalesced); // the new socket
   expect(await crowd(coalesced, 5, 'after')).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+  expect(writes.n).toBe(2); // still coalesced: the 5 SETs in one write, the MGET in another
 });
