@@ -121,7 +121,7 @@ export class EnrollPage extends PatientPage {
 
   private async usernameCheck(req: Request, res: Response): Promise<void> {
     const u = typeof req.query?.u === 'string' ? req.query.u.slice(0, 200) : '';
-    const status = await this.deps.recovery.checkUsername(u, { conversationRef: 'enroll-page', clientIp: clientIp(req, this.deps.config.trustProxyHops) });
+    const status = await this.deps.recovery.checkUsername(u, { conversationRef: 'enroll-page', clientIp: clientIp(req, this.deps.config.trustProxyHops), turn: null });
     const body = JSON.stringify(status === 'invalid' ? { status, rule: `Usernames are ${USERNAME_RULE.summary}` } : { status: status === 'limited' ? 'unknown' : status });
     this.send(res, status === 'limited' ? 429 : 200, 'application/json; charset=utf-8', body);
   }

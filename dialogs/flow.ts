@@ -87,7 +87,7 @@ export function conversationRef(context: TurnContext): string {
  * turn (its mail is held until the turn committed).
  */
 export function callerOf(context: TurnContext): Caller {
-  const caller: Caller = { conversationRef: conversationRef(context), requestId: context.activity.id, turn: turnScopeIn(context.turnState) };
+  const caller: Caller = { conversationRef: conversationRef(context), requestId: context.activity.id, turn: turnScopeIn(context.turnState) ?? null };
   const from = context.activity.from?.id;
   if (from) caller.userRef = sha256(`user:${context.activity.channelId}/${from}`).slice(0, 16);
   return caller;

@@ -49,8 +49,9 @@ export interface Caller {
   /** The client's IP where one is known (the reset page; never /api/messages, whose traffic is Azure's). */
   clientIp?: string;
   /**
-   * The chat turn asking, if any: its mail is held until the turn committed (turnScope.ts). None for the
-   * reset and create-account pages, the staff console and the admin CLI: their mail is queued at once.
+   * The chat turn asking: its mail is held until the turn committed (turnScope.ts). `null` for the reset and
+   * create-account pages, the staff console and the admin CLI, whose mail is queued at once. Required, so a
+   * use case called from a turn cannot be handed a caller that forgot it (dialogs use `callerOf`).
    */
-  turn?: TurnScope;
+  turn: TurnScope | null;
 }

@@ -59,7 +59,7 @@ export interface Recovery {
   recoverUsername(input: UsernameRecoveryInput, caller: Caller): Promise<UsernameRecoveryOutcome>;
   emailResetLink(login: string, caller: Caller): Promise<ResetEmailOutcome>;
   beginSecurityQuestions(caller: Caller): Promise<void>;
-  securityQuestion(username: string, index: 0 | 1, caller?: Caller): ReturnType<typeof securityQuestion>;
+  securityQuestion(username: string, index: 0 | 1, caller: Caller): ReturnType<typeof securityQuestion>;
   checkSecurityAnswer(input: AnswerInput, caller: Caller): Promise<AnswerVerdict>;
   issueChatResetLink(username: string, via: 'questions' | 'practice-token', caller: Caller): Promise<ChatResetLink>;
   redeemPracticeToken(input: { username: string; token: string }, caller: Caller): Promise<PracticeTokenOutcome>;
@@ -104,8 +104,8 @@ export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions
   // the turn committed (state saved), so a turn that fails or misses its deadline sends none (see
   // turnScope.ts). Outside a turn (the reset page, the staff console, the admin CLI) it is queued at once.
   const deps: RecoveryDeps = { ...plainDeps, mailer: { send: (msg) => plainDeps.mailer.send(msg), sendNow: (msg) => plainDeps.mailer.send(msg) } };
-  const depsOf = (caller: Caller | undefined): RecoveryDeps => {
-    const turn = caller?.turn;
+  const depsOf = (caller: Caller): RecoveryDeps => {
+    const turn = caller.turn;
     if (!turn) return deps;
     return {
       ...deps,
@@ -115,8 +115,8 @@ export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions
       },
     };
   };
-  const floor = <T>(caller: Caller | undefined, fn: () => Promise<T>) => {
-    caller?.turn?.padFlush(options.minMs ?? 0); // the turn's deferred mail is queued behind a floor too
+  const floor = <T>(caller: Caller, fn: () => Promise<T>) => {
+    caller.turn?.padFlush(options.minMs ?? 0); // the turn's deferred mail is queued behind a floor too
     return atLeast(options.minMs ?? 0, fn);
   };
   return {

@@ -22,7 +22,7 @@ async function checkPassword(username: string, password: string): Promise<number
   return runAdmin(['accounts:check-password', username], services, { out: () => undefined, err: () => undefined, readStdin: async () => `${password}\n` });
 }
 
-const caller = () => ({ conversationRef: `test-conv-${++seq}` });
+const caller = () => ({ conversationRef: `test-conv-${++seq}`, turn: null });
 const Q = ['What was the name of your first pet?', 'In what city were you born?'];
 
 /** A new patient without an account, with an enrollment token. */

@@ -164,7 +164,7 @@ export async function startRecoveryServices(
     prefix,
     logs,
     deps,
-    caller: (requestId) => ({ conversationRef: `conv-${randomUUID()}`, ...(requestId ? { requestId } : {}) }),
+    caller: (requestId) => ({ conversationRef: `conv-${randomUUID()}`, ...(requestId ? { requestId } : {}), turn: null }),
     mailTo: (address, since = 0) => (m) =>
       smtp.messages.indexOf(m) >= since &&
       (Array.isArray(m.to) ? m.to : [m.to]).some((a) => a?.value.some((v) => v.address?.toLowerCase() === address.toLowerCase()) ?? false),

@@ -39,8 +39,8 @@ const SPELLINGS: Array<[string, (u: string) => string]> = [
 ];
 
 async function questionsOf(username: string): Promise<[string, string]> {
-  const q0 = await f.recovery.securityQuestion(username, 0);
-  const q1 = await f.recovery.securityQuestion(username, 1);
+  const q0 = await f.recovery.securityQuestion(username, 0, f.caller());
+  const q1 = await f.recovery.securityQuestion(username, 1, f.caller());
   if (q0.kind !== 'question' || q1.kind !== 'question') throw new Error(`path locked for ${username}`);
   return [q0.question, q1.question];
 }
@@ -102,8 +102,8 @@ describe('checkSecurityAnswer', () => {
     expect(await check('Spot')).toEqual({ kind: 'locked' });
     expect(await check(right)).toEqual({ kind: 'locked' });
     expect(await check(maria.account.securityQuestions[1]!.answer, 1)).toEqual({ kind: 'locked' });
-    expect(await f.recovery.securityQuestion(username, 0)).toEqual({ kind: 'locked' });
-    expect(await f.recovery.securityQuestion(username.toUpperCase(), 1)).toEqual({ kind: 'locked' });
+    expect(await f.recovery.securityQuestion(username, 0, f.caller())).toEqual({ kind: 'locked' });
+    expect(await f.recovery.securityQuestion(username.toUpperCase(), 1, f.caller())).toEqual({ kind: 'locked' });
 
     // Another conversation is refused as well: the lock is on the account, not the chat.
     expect(await f.recovery.checkSecurityAnswer({ username: ` ${username.toUpperCase()}`, index: 0, answer: right }, f.caller())).toEqual({ kind: 'locked' });
@@ -128,7 +128,7 @@ describe('checkSecurityAnswer', () => {
     expect(await check('a')).toEqual({ kind: 'wrong', triesLeft: 2 });
     expect(await check('b')).toEqual({ kind: 'wrong', triesLeft: 1 });
     expect(await check('c')).toEqual({ kind: 'locked' });
-    expect(await f.recovery.securityQuestion('NOT-A-USER-123', 0)).toEqual({ kind: 'locked' });
+    expect(await f.recovery.securityQuestion('NOT-A-USER-123', 0, f.caller())).toEqual({ kind: 'locked' });
   });
 
   it('a right answer clears that question’s count of wrong answers', async () => {
