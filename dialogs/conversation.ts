@@ -72,9 +72,14 @@ export class Conversation {
   async cancel(context: TurnContext): Promise<boolean> {
     const dc = await this.createContext(context);
     const wasInFlow = inFlow(dc);
+    await this.stopAll(dc, context);
+    return wasInFlow;
+  }
+
+  /** Nothing waits any more: the flows on the dialog stack are cancelled and a pending offer is dropped. */
+  private async stopAll(dc: DialogContext, context: TurnContext): Promise<void> {
     if (dc.activeDialog) await dc.cancelAllDialogs();
     await this.deps.mainDialog.takePending(context);
-    return wasInFlow;
   }
 
   /** Routes one message: emergency → interruptions → the waiting dialog → the main dialog. */
@@ -90,8 +95,7 @@ export class Conversation {
     if (decision.type === 'emergency') {
       const dc = await dialogs();
       const interrupted = inFlow(dc);
-      await dc.cancelAllDialogs();
-      await this.deps.mainDialog.takePending(context);
+      await this.stopAll(dc, context);
       await say(context, emergencyAnswer(this.deps.faq));
       if (interrupted) await say(context, "I've stopped what we were doing. When you're safe, you can start again at any time.");
       this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
@@ -110,8 +114,7 @@ export class Conversation {
       const dc = await dialogs();
       const interrupt = interruption(text, decision, inFlow(dc));
       if (interrupt === 'cancel') {
-        await dc.cancelAllDialogs();
-        await this.deps.mainDialog.takePending(context);
+        await this.stopAll(dc, context);
         this.deps.logger.info({ interrupt: 'cancel' }, 'dialogs cancelled');
         await this.start(dialogs, await this.deps.mainDialog.route(context, { menu: 'cancelled' } satisfies MainOptions));
         return;
