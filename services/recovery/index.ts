@@ -99,19 +99,19 @@ async function atLeast<T>(minMs: number, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createRecovery(plainDeps: RecoveryDeps, options: RecoveryOptions = {}): Recovery {
+export function createRecovery(deps: RecoveryDeps, options: RecoveryOptions = {}): Recovery {
   // Mail a use case sends during a chat turn (`caller.turn`) is held by the turn's scope and queued only once
   // the turn committed (state saved), so a turn that fails or misses its deadline sends none (see
-  // turnScope.ts). Outside a turn (the reset page, the staff console, the admin CLI) it is queued at once.
-  const deps: RecoveryDeps = { ...plainDeps, mailer: { send: (msg) => plainDeps.mailer.send(msg), sendNow: (msg) => plainDeps.mailer.send(msg) } };
-  const depsOf = (caller: Caller): RecoveryDeps => {
-    const turn = caller.turn;
+  // turnScope.ts); `sendNow` still queues at once. Outside a turn (the reset page, the staff console, the admin
+  // CLI) every mail is queued at once.
+  const depsOf = ({ turn }: Caller): RecoveryDeps => {
     if (!turn) return deps;
+    const { mailer } = deps;
     return {
       ...deps,
       mailer: {
-        send: async (msg) => turn.deferMail(msg.idempotencyKey, () => plainDeps.mailer.send(msg)),
-        sendNow: deps.mailer.sendNow,
+        send: async (msg) => turn.deferMail(msg.idempotencyKey, () => mailer.send(msg)),
+        sendNow: mailer.sendNow ?? ((msg) => mailer.send(msg)),
       },
     };
   };

@@ -49,8 +49,10 @@ export async function filePracticeRequest(
   }
   // The request is filed now, whatever becomes of this turn, so its notice to the practice is queued at once and
   // never cancelled with an abandoned turn (sendNow). Its idempotency key is the request's: queued or sent once.
-  const notifyPractice = (data: Record<string, string>, template: 'practice-request' | 'practice-request-summary', key: string) =>
-    (deps.mailer.sendNow ?? deps.mailer.send)({ to: deps.practiceNotifyEmail as string, template, data, idempotencyKey: key });
+  const notifyPractice = (data: Record<string, string>, template: 'practice-request' | 'practice-request-summary', key: string) => {
+    const msg = { to: deps.practiceNotifyEmail as string, template, data, idempotencyKey: key };
+    return deps.mailer.sendNow ? deps.mailer.sendNow(msg) : deps.mailer.send(msg);
+  };
   if (duplicate) {
     // The same person asked for the same thing while it is open: same reference, no second email. If the first
     // turn filed it but failed before its notice was queued (Redis went away), the patient's retry lands here:
