@@ -205,9 +205,10 @@ interface CommandSender {
  * load many turns issue a command in the same loop turn, so the socket is corked at the first and uncorked when
  * the loop reaches its check phase (setImmediate), and Node hands the kernel all of them in one writev. Redis then
  * reads them in one read and answers them in one write. A command waits at most until the loop's next check
- * phase (the rest of this loop turn, or of the next one when it is issued in a check-phase callback). On a cluster every node's connection is treated alike. Measured (docs/performance.md): Redis
- * CPU per FAQ turn roughly halved, the bot's own CPU per turn down too. BullMQ's and pub/sub connections are
- * not treated (blocking commands, few writes).
+ * phase (the rest of this loop turn, or of the next one when it is issued in a check-phase callback). On a
+ * cluster every node's connection is treated alike. Measured (docs/performance.md): Redis CPU per FAQ turn
+ * roughly halved, the bot's own CPU per turn down too. BullMQ's and pub/sub connections are not treated
+ * (blocking commands, few writes).
  */
 export function coalesceWrites(redis: RedisClient): void {
   if (redis instanceof Cluster) {

@@ -253,7 +253,7 @@ export class HandoffQueue {
 
   /** Stops routing the conversation's messages to its handoff (after return, cancel, time-out). */
   async forget(conversationKey: string): Promise<void> {
-    await this.redis.del(this.convKey(conversationKey), this.externalKey(conversationKey));
+    await this.redis.del(...this.conversationKeys(conversationKey));
   }
 
   private externalKey = (conversationKey: string) => this.k('ext', this.digestOf(conversationKey));
