@@ -15,10 +15,13 @@ const url = `${TEST_REDIS_URL}/${DB}`;
 let coalesced: Redis;
 let plain: Redis;
 
-/** `n` SETs issued from `n` timers due at the same moment (one turn of the event loop, n macrotasks), read back. */
+/**
+ * `n` SETs issued from `n` setImmediate callbacks queued together (one check phase of the event loop, n macrotasks:
+ * timers could straddle two loop turns on a busy machine), read back.
+ */
 async function crowd(redis: RedisClient, n: number, tag: string): Promise<string[]> {
   const sets = await Promise.all(
-    Array.from({ length: n }, (_, i) => new Promise<string | null>((resolve, reject) => setTimeout(() => redis.set(`${prefix}:${tag}:${i}`, `v${i}`).then(resolve, reject), 0))),
+    Array.from({ length: n }, (_, i) => new Promise<string | null>((resolve, reject) => setImmediate(() => redis.set(`${prefix}:${tag}:${i}`, `v${i}`).then(resolve, reject)))),
   );
   expect(sets).toEqual(Array(n).fill('OK'));
   return redis.mget(Array.from({ length: n }, (_, i) => `${prefix}:${tag}:${i}`)) as Promise<string[]>;
