@@ -8,6 +8,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // Checks Redis (TEST_REDIS_URL), redis-server and Chromium first; says in one line what to install.
   globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
+  // Says what a test left open and exits, instead of hanging, if the run is over but the process is not.
+  globalTeardown: '<rootDir>/test/helpers/exitGuard.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -19,6 +19,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/'],
   setupFiles: ['<rootDir>/test/scale/env.ts'],
   globalSetup: '<rootDir>/test/scale/globalSetup.ts',
+  // Says what a test left open and exits, instead of hanging, if the run is over but the process is not.
+  globalTeardown: '<rootDir>/test/helpers/exitGuard.ts',
   testTimeout: 60000,
   // One file at a time: the faults run starts two bot processes and load of its own on a 2-core machine.
   maxWorkers: 1,
