@@ -208,12 +208,22 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     handoff: { desk, staff: staffDirectory },
     listen: async (port, host = config.listenHost) => {
       delivery.start();
-      if (options.mailWorker !== false) {
-        // Serve even while Redis is unreachable (healthz then says 503); the mail worker connects when it can.
-        const mailerStarted = services.mailer.start().catch((err: Error) => logger.error({ err: { message: err.message } }, 'mail worker failed to start'));
-        const ready = await within(mailerStarted.then(() => true), 3000, false);
-        if (!ready) logger.warn('mail worker is not connected yet; queued mail waits until it is');
-      }
+      // Serve even while Redis is unreachable (healthz then says 503): each waits at most 3 s (together), then
+      // carries on in the background. The mail worker connects when it can; staff consoles on this instance hear
+      // of handoffs queued on any instance once the events channel is subscribed.
+      const mailerStarted =
+        options.mailWorker === false
+          ? Promise.resolve(true)
+          : services.mailer.start().then(
+              () => true,
+              (err: Error) => {
+                logger.error({ err: { message: err.message } }, 'mail worker failed to start');
+                return true;
+              },
+            );
+      const [mailReady, eventsReady] = await Promise.all([within(mailerStarted, 3000, false), within(staffConsole.ready().then(() => true), 3000, false)]);
+      if (!mailReady) logger.warn('mail worker is not connected yet; queued mail waits until it is');
+      if (!eventsReady) logger.warn('staff events are not subscribed yet; open consoles get them once they are');
       return new Promise((resolve) => {
         server.listen(port, host, () => resolve((server.address() as { port: number }).port));
       });

@@ -64,6 +64,7 @@ export class StaffConsole implements RouteModule {
   private readonly assets: Record<string, { type: string; body: string }>;
   private readonly streams = new Set<(event: HandoffEvent) => void>();
   private subscriber: RedisClient | undefined;
+  private subscribed: Promise<void> | undefined;
   private readonly secureCookie: boolean;
 
   constructor(private readonly deps: StaffConsoleDeps) {
@@ -112,7 +113,7 @@ export class StaffConsole implements RouteModule {
     server.get('/staff/api/requests', this.authed(false, (_req, res) => this.listRequests(res)));
     server.post('/staff/api/requests/:id/resolve', this.authed(true, (req, res, s) => this.resolve(req, res, s)));
     server.post('/staff/api/invitations', this.authed(true, (req, res, s) => this.invite(req, res, s)));
-    void this.subscribe();
+    this.subscribed = this.subscribe();
   }
 
   /** Stops the pub/sub connection and ends open event streams. */
@@ -126,6 +127,11 @@ export class StaffConsole implements RouteModule {
   }
   private readonly closers = new Set<() => void>();
 
+  /**
+   * Subscribes a connection of its own to the desk's events channel (ioredis subscribes it again after a
+   * reconnect). A first SUBSCRIBE that fails (Redis unreachable at start-up, a command timeout) is tried again
+   * until it succeeds or the console closes, so a practice started during a Redis outage still gets live events.
+   */
   private async subscribe(): Promise<void> {
     const sub = this.deps.redis.duplicate();
     sub.on('error', () => undefined);
@@ -139,7 +145,22 @@ export class StaffConsole implements RouteModule {
       }
       for (const push of this.streams) push(event);
     });
-    await sub.subscribe(this.deps.desk.queue.eventsChannel).catch((err: Error) => this.deps.logger.warn({ err: { message: err.message } }, 'staff events: subscribe failed'));
+    for (let attempt = 1; this.subscriber === sub; attempt++) {
+      try {
+        await sub.subscribe(this.deps.desk.queue.eventsChannel);
+        if (attempt > 1) this.deps.logger.info({ attempt }, 'staff events: subscribed');
+        return;
+      } catch (err) {
+        if (this.subscriber !== sub) return;
+        if (attempt === 1) this.deps.logger.warn({ err: { message: (err as Error).message } }, 'staff events: subscribe failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)).unref());
+      }
+    }
+  }
+
+  /** Resolves once the events channel is subscribed (or the console has closed). */
+  ready(): Promise<void> {
+    return this.subscribed ?? Promise.resolve();
   }
 
   // ── sign-in ────────────────────────────────────────────────────────────────────────────────────────

@@ -97,3 +97,37 @@ export async function signedIn(h: TestHost, name: string): Promise<Staff> {
   if (status !== 200) throw new Error(`sign-in as ${name} answered ${status}`);
   return s;
 }
+
+export interface StaffEventStream {
+  status: number;
+  /** Every event received so far, in order. */
+  events: Array<{ type: string; data: Record<string, unknown> }>;
+  close(): void;
+}
+
+/** Opens `staff`'s live event stream (GET /staff/api/events, server-sent events) and collects what arrives. */
+export async function staffEvents(h: TestHost, staff: Staff): Promise<StaffEventStream> {
+  const abort = new AbortController();
+  const res = await fetch(`${h.url}/staff/api/events`, { headers: { cookie: staff.cookie }, signal: abort.signal });
+  const events: StaffEventStream['events'] = [];
+  const reader = res.body?.getReader();
+  if (reader) {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (type && data) events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
+        }
+      }
+    })().catch(() => undefined); // aborted by close()
+  }
+  return { status: res.status, events, close: () => abort.abort() };
+}
