@@ -12,7 +12,7 @@ import { contactPracticeText, emergencyAnswer, FRUSTRATION_ACK, type PracticeInf
 import { say } from './prompts';
 import { FLOWS } from './registry';
 import type { HandoffTurns } from './handoffDialog';
-import { currentFlow, inFlow, interruption, showsFrustration, sideQuestion } from './routing';
+import { currentFlow, inFlow, interruption, showsFrustration, sideQuestion, typedAnswerNotEmergency } from './routing';
 
 export interface ConversationDeps {
   dialogState: StatePropertyAccessor<DialogState>;
@@ -89,7 +89,9 @@ export class Conversation {
     let made: DialogContext | undefined;
     const dialogs = async (): Promise<DialogContext> => (made ??= await this.createContext(context));
     const flowWaiting = ((await this.deps.dialogState.get(context))?.dialogStack?.length ?? 0) > 0;
-    const decision = this.deps.faq.decide(text);
+    let decision = this.deps.faq.decide(text);
+    // A one-word name or typed answer that only typo correction made an emergency ("Fant" → "faint") is the answer.
+    if (decision.type === 'emergency' && flowWaiting && typedAnswerNotEmergency(await dialogs(), this.deps.faq, text)) decision = { type: 'none', candidates: [] };
 
     // 1. Emergency: first and alone, whatever was in progress.
     if (decision.type === 'emergency') {

@@ -13,6 +13,8 @@ import type { PracticeInfo } from './messages';
 /** What the dialogs need from the knowledge base. */
 export interface FaqService {
   decide(text: string): Decision;
+  /** The emergency patterns on the words as typed, without typo correction (see Matcher.emergencyAsTyped). */
+  emergencyAsTyped(text: string): boolean;
   entry(id: string): KbEntry | undefined;
 }
 
@@ -55,6 +57,7 @@ export function createFaqService(kb: KnowledgeBase, cacheSize = FAQ_DECISION_CAC
       recent.set(key, decision);
       return decision;
     },
+    emergencyAsTyped: (text) => matcher.emergencyAsTyped(text),
     entry: (id) => kb.byId.get(id),
     cacheSize: () => recent.size,
   };

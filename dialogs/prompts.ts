@@ -41,6 +41,15 @@ export async function ask(step: WaterfallStepContext, reply: BotReply | string):
   return step.prompt(TEXT_PROMPT, { prompt: replyActivity(reply) });
 }
 
+/**
+ * Like `ask`, for an answer only the flow can check (a security answer): free text, whatever its words. The
+ * prompt says so (`validations.typedAnswer`), so the router takes a one-word reply as the answer rather than
+ * typo-correct it into something else (routing.ts, `typedAnswerNotEmergency`).
+ */
+export async function askTypedAnswer(step: WaterfallStepContext, reply: BotReply): Promise<DialogTurnResult> {
+  return step.prompt(TEXT_PROMPT, { prompt: replyActivity(reply), validations: { typedAnswer: true, choices: reply.choices ?? [] } });
+}
+
 /** Re-ask wording shared by every dialog that asks for the same kind of answer. */
 export const RETRY = {
   username: `Usernames are ${USERNAME_RULE.summary}. Please type yours.`,

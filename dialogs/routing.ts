@@ -1,7 +1,8 @@
 /**
  * Routing: where each patient message goes. The one home of every routing rule, applied in this order:
  *
- *   1. Emergency wording → the emergency answer, first and alone, at any point (a flow in progress stops).
+ *   1. Emergency wording → the emergency answer, first and alone, at any point (a flow in progress stops);
+ *      except a one-word name or typed answer that is an emergency word only after typo correction.
  *   2. A flow is waiting for an answer (on the dialog stack):
  *        "cancel" / "start over" / "stop" …  → stop it, show the menu;
  *        "help" inside a flow               → explain and ask the question again;
@@ -82,11 +83,11 @@ export function currentFlow(dc: DialogContext): FlowName | undefined {
 }
 
 /** What the innermost waiting prompt accepts: its choices and, for a validated prompt, the kind of value. */
-function waitingFor(dc: DialogContext): { choices: Choice[]; expect?: Expect } {
+function waitingFor(dc: DialogContext): { choices: Choice[]; expect?: Expect; typedAnswer?: boolean } {
   let leaf: DialogContext = dc;
   while (leaf.child) leaf = leaf.child;
   const options = (leaf.activeDialog?.state as { options?: Record<string, unknown> } | undefined)?.options ?? {};
-  const validations = options.validations as { expect: Expect; choices: Choice[] } | undefined;
+  const validations = options.validations as { expect?: Expect; choices: Choice[]; typedAnswer?: boolean } | undefined;
   if (validations) return validations;
   const actions = (options.prompt as { suggestedActions?: { actions?: Array<{ title?: string; value?: unknown }> } } | undefined)?.suggestedActions?.actions ?? [];
   return { choices: actions.map((a) => ({ label: a.title ?? String(a.value), value: String(a.value) })) };
@@ -105,6 +106,19 @@ export function sideQuestion(dc: DialogContext, faq: FaqService, text: string, d
   if (matchChoice(text, waiting.choices)) return undefined;
   if (waiting.expect && readAnswer(waiting.expect, text) !== null) return undefined;
   return entry.id;
+}
+
+/**
+ * Step 1's one exception: a one-word reply to a question that takes a name or a typed answer (a last name, a
+ * security answer) is that answer when it reads as an emergency only after typo correction — "Fant" as a last
+ * name, which correction reads as "faint". Emergency words as typed ("bleeding", "overdose"), any longer
+ * message, and replies to other questions (an email, a date, yes/no) still get the emergency answer.
+ */
+export function typedAnswerNotEmergency(dc: DialogContext, faq: FaqService, text: string): boolean {
+  if (!inFlow(dc) || /\s/.test(text.trim())) return false;
+  const waiting = waitingFor(dc);
+  if (waiting.expect !== 'name' && !waiting.typedAnswer) return false;
+  return !faq.emergencyAsTyped(text);
 }
 
 /** Step 2: what a message means while a dialog waits, before the dialog sees it. */

@@ -8,7 +8,7 @@ import { CHOICES } from './choices';
 import type { DialogDeps } from './deps';
 import { askMenu, callerOf, followChoice, unreadable, type FlowResult, type Menu } from './flow';
 import { matchChoice } from './input';
-import { ask, askFor, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
+import { askFor, askTypedAnswer, createTextPrompt, createValidatedPrompt, readAsked, RETRY, say } from './prompts';
 import { showChatResetLink } from './resetLinkReply';
 
 export const SECURITY_QUESTIONS_DIALOG = 'securityQuestionsDialog';
@@ -77,7 +77,7 @@ export class SecurityQuestionsDialog extends ComponentDialog {
     const { user, index } = step.options as QuestionOptions;
     const next = await this.deps.recovery.securityQuestion(this.deps.sealer.open(user) ?? '', index, callerOf(step.context));
     if (next.kind === 'locked') return step.replaceDialog(LOCKED);
-    return ask(step, { text: `Question ${index + 1} of 2: ${next.question}`, choices: [CHOICES.dontRemember] });
+    return askTypedAnswer(step, { text: `Question ${index + 1} of 2: ${next.question}`, choices: [CHOICES.dontRemember] });
   }
 
   private async checkAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {

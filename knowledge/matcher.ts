@@ -51,6 +51,11 @@ export interface MatcherOptions {
 
 export interface Matcher {
   decide(text: string): Decision;
+  /**
+   * Whether the emergency patterns match the words as typed, without typo correction: "Fant" is decided an
+   * emergency (corrected to "faint") but is not one as typed. For the router's one-word answers (names).
+   */
+  emergencyAsTyped(text: string): boolean;
   /** For the CLI and tuning: the concept tokens and every entry's raw score. Never log its output. */
   explain(text: string): Explanation;
 }
@@ -543,6 +548,7 @@ export function createMatcher(kb: KnowledgeBase, options: MatcherOptions = {}): 
       const { scored, topics, anchored } = scoreAll(index, tokens);
       return choose(scored, topics.length > 0 && !anchored, opts);
     },
+    emergencyAsTyped: (text) => isEmergency(index.normaliser.wordsAsTyped(text)),
     explain(text: string): Explanation {
       const words = index.normaliser.words(text);
       const tokens = unique(index.normaliser.concepts(words));

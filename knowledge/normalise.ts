@@ -457,6 +457,8 @@ export interface Normaliser {
   normalise(text: string): string[];
   /** Stemmed, typo-corrected words before phrase rules and stop words (used for emergency patterns). */
   words(text: string): string[];
+  /** The same words without typo correction: what was actually typed (shorthand expanded, stemmed). */
+  wordsAsTyped(text: string): string[];
   /** The rest of the pipeline, from `words(text)` to concept tokens: `normalise(text)` is `concepts(words(text))`. */
   concepts(words: readonly string[]): string[];
   vocabulary: Vocabulary;
@@ -474,7 +476,8 @@ export function createNormaliser(domainWords: Iterable<string> = [], preferredWo
   const known = [...COMMON_WORDS, ...NEAR_WORDS, ...STOP_WORDS, ...Object.keys(SHORTHAND)];
   const vocabulary = buildVocabulary(known, targets, preferredWords);
   const words = (text: string): string[] => correctTypos(expandShorthand(tokenize(text)), vocabulary).map(stem);
+  const wordsAsTyped = (text: string): string[] => expandShorthand(tokenize(text)).map(stem);
   const concepts = (all: readonly string[]): string[] =>
     resolveSocial(applyPhrases(applyPhrases(all, foreign), rules).filter((t) => !stops.has(t) && !BARE_NUMBER.test(t)), all);
-  return { normalise: (text) => concepts(words(text)), words, concepts, vocabulary };
+  return { normalise: (text) => concepts(words(text)), words, wordsAsTyped, concepts, vocabulary };
 }

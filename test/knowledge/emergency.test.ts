@@ -121,3 +121,16 @@ describe('phrase engine pieces used by the emergency patterns', () => {
     expect(containsPhrase(['i', 'took', '40', 'pill'], first)).toBe(true);
   });
 });
+
+describe('emergencyAsTyped: the patterns on the words as typed, for one-word answers', () => {
+  it('is false where only typo correction made the emergency ("Fant" → "faint"), true for emergency words as typed', () => {
+    const m = realMatcher();
+    for (const word of ['Fant', 'Faynt', 'Ovrdose']) {
+      expect({ word, decided: m.decide(word).type }).toEqual({ word, decided: 'emergency' });
+      expect({ word, asTyped: m.emergencyAsTyped(word) }).toEqual({ word, asTyped: false });
+    }
+    for (const text of ['overdose', 'Suicide', 'I am bleeding a lot', 'chest pain']) expect({ text, asTyped: m.emergencyAsTyped(text) }).toEqual({ text, asTyped: true });
+    // The exceptions hold as typed too.
+    expect(m.emergencyAsTyped('keystroke')).toBe(false);
+  });
+});
