@@ -6,7 +6,7 @@ import type { Server } from 'restify';
 import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
-import { bullConnectionOptions, connectRedis, createRedis, Keys, type RedisClient } from '../services/redis';
+import { bullConnectionOptions, connectRedis, createRedis, isRedisUnavailable, Keys, type RedisClient } from '../services/redis';
 import { RedisStorage } from '../services/state/redisStorage';
 import { TurnLock } from '../services/state/turnLock';
 import { TurnConversationState } from '../services/state/turnState';
@@ -56,6 +56,8 @@ export interface AppOptions {
   faq?: FaqService;
   /** False: do not start the mail worker (tests of Redis faults that do not need mail delivered). Default true. */
   mailWorker?: boolean;
+  /** How often the held-back request summary is looked for (ms; default a minute; tests make it short). */
+  heldSummaryIntervalMs?: number;
 }
 
 /** Resolves with `promise`, or with `fallback` after `ms` (the timer does not keep the process alive). */
@@ -199,6 +201,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     healthChecks,
   });
 
+  let heldSummaryTimer: NodeJS.Timeout | undefined;
   return {
     server,
     redis,
@@ -208,6 +211,15 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     handoff: { desk, staff: staffDirectory },
     listen: async (port, host = config.listenHost) => {
       delivery.start();
+      // Requests held back over STAFF_NOTIFY_PER_HOUR are summarised to the practice once an hour has room, even
+      // if no later request comes to carry the summary. Every instance looks; one (atomically) sends it.
+      heldSummaryTimer ??= setInterval(() => {
+        services.recovery.sendHeldSummary().catch((err: Error) => {
+          // Redis down is reported by the connection already (and /healthz); the next minute tries again.
+          if (!isRedisUnavailable(err)) logger.warn({ err: { message: err.message } }, 'held request summary failed');
+        });
+      }, options.heldSummaryIntervalMs ?? 60_000);
+      heldSummaryTimer.unref();
       // Serve even while Redis is unreachable (healthz then says 503): each waits at most 3 s (together), then
       // carries on in the background. The mail worker connects when it can; staff consoles on this instance hear
       // of handoffs queued on any instance once the events channel is subscribed.
@@ -232,6 +244,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       // Stop accepting; idle keep-alive sockets are closed now, requests in flight finish first.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       delivery.stop();
+      clearInterval(heldSummaryTimer);
       await staffConsole.close(); // ends open event streams, so the server can close
       server.server.closeIdleConnections();
       await closed;

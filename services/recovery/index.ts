@@ -11,7 +11,7 @@ import { issueChatResetLink, type ChatResetLink } from './chatResetLink';
 import { beginSecurityQuestions, checkSecurityAnswer, securityQuestion, type AnswerInput, type AnswerVerdict } from './securityQuestions';
 import { redeemPracticeToken, type PracticeTokenOutcome } from './practiceToken';
 import { checkResetLink, completePasswordReset, type PasswordResetOutcome, type ResetLinkProblem } from './completeReset';
-import { filePracticeRequest, practiceRequestStatus, type FileRequestOutcome } from './practiceRequest';
+import { filePracticeRequest, practiceRequestStatus, sendHeldSummary, type FileRequestOutcome } from './practiceRequest';
 import type { NewPracticeRequest, RequestStatus } from '../requests';
 import {
   checkEnrollLink,
@@ -67,6 +67,8 @@ export interface Recovery {
   completePasswordReset(input: { token: string; password: string; confirm: string }): Promise<PasswordResetOutcome>;
   filePracticeRequest(input: Omit<NewPracticeRequest, 'conversationRef'>, caller: Caller): Promise<FileRequestOutcome>;
   practiceRequestStatus(requestId: string, caller: Caller): Promise<RequestStatus | null | 'limited'>;
+  /** The summary of practice notices held back over STAFF_NOTIFY_PER_HOUR, once an hour has room (the app's timer). */
+  sendHeldSummary(): Promise<number>;
   /** Enrollment token + last name + date of birth (`YYYY-MM-DD`) → a one-time create-account link, or one uniform failure. */
   redeemEnrollmentToken(input: { token: string; lastName: string; dateOfBirth: string }, caller: Caller): Promise<EnrollmentTokenOutcome>;
   checkEnrollLink(token: string): Promise<{ ok: true } | { ok: false; problem: EnrollLinkProblem }>;
@@ -131,6 +133,7 @@ export function createRecovery(deps: RecoveryDeps, options: RecoveryOptions = {}
     completePasswordReset: (input) => completePasswordReset(deps, input),
     filePracticeRequest: (input, caller) => filePracticeRequest(depsOf(caller), input, caller),
     practiceRequestStatus: (requestId, caller) => practiceRequestStatus(depsOf(caller), requestId, caller),
+    sendHeldSummary: () => sendHeldSummary(deps),
     redeemEnrollmentToken: (input, caller) => floor(caller, () => redeemEnrollmentToken(depsOf(caller), input, caller)),
     checkEnrollLink: (token) => checkEnrollLink(deps, token),
     checkUsername: (username, caller) => floor(caller, () => checkUsername(depsOf(caller), username, caller)),

@@ -9,8 +9,9 @@
  * same person's same open request within 24 hours gets its reference back and no new email (the queue
  * decides); and practice notification emails are capped per hour (STAFF_NOTIFY_PER_HOUR): the requests
  * beyond it are filed but not announced one by one — the next notice after the hour carries a summary
- * ("N more requests were filed").
+ * ("N more requests were filed"), or, when no request comes, `sendHeldSummary` (the app runs it every minute).
  */
+import { randomUUID } from 'node:crypto';
 import { RequestValidationError, type NewPracticeRequest, type RequestKind, type RequestStatus } from '../requests';
 import type { AuditType } from '../audit';
 import type { LimitName } from '../limits';
@@ -77,6 +78,24 @@ export async function filePracticeRequest(
     deps.logger.warn({ requestId }, 'PRACTICE_NOTIFY_EMAIL is not set: request filed without an email to the practice');
   }
   return { kind: 'filed', requestId };
+}
+
+/**
+ * Sends the summary of notices held back over STAFF_NOTIFY_PER_HOUR once an hour has room for it, without waiting
+ * for the next request to carry it. Safe on every instance at once: the claim is atomic. Returns the count sent.
+ */
+export async function sendHeldSummary(deps: RecoveryDeps): Promise<number> {
+  if (!deps.practiceNotifyEmail) return 0;
+  const count = await deps.requests.claimHeldSummary();
+  if (count === 0) return 0;
+  await deps.mailer.send({
+    to: deps.practiceNotifyEmail,
+    template: 'practice-request-summary',
+    data: { count: String(count) },
+    idempotencyKey: `practice-request-summary:${randomUUID()}`,
+  });
+  deps.logger.info({ count }, 'practice notified of requests held back over STAFF_NOTIFY_PER_HOUR');
+  return count;
 }
 
 /** Open, resolved, not found (null) — nothing else about the request — or `limited`. */

@@ -11,7 +11,8 @@
  * Abuse by volume: the same person (first and last name folded loosely, date of birth) asking for the same
  * kind again while the first request is open, within 24 hours, gets the existing reference back
  * (`duplicate: true`) rather than a new request; and `claimStaffNotice` caps the practice's notification
- * emails per clock hour (STAFF_NOTIFY_PER_HOUR), counting the ones it held back for one summary.
+ * emails per clock hour (STAFF_NOTIFY_PER_HOUR), counting the ones it held back for one summary, which
+ * `claimHeldSummary` hands out once a later hour has room (the next notice carries it, or the app's timer sends it).
  *
  * Keys: `pb:requests` sorted set (score = creation time, member = reference), `pb:request:<ref>` hash,
  * `pb:{preq:<hmac of kind, names, date of birth>}` → reference (24 h), `pb:{notify:staff}:w:<hour>` and
@@ -80,6 +81,11 @@ export interface RequestQueue {
   resolve(requestId: string, opts: { patientId: string; resolvedBy?: string }): Promise<ResolveResult>;
   /** Counts one notification email against this hour's cap (see `StaffNotice`). */
   claimStaffNotice(): Promise<StaffNotice>;
+  /**
+   * Takes the held-back count for a summary email now, when this hour's cap has room for one (the summary
+   * counts against it): the count (0 = nothing held, or no room). Atomic: of many instances asking, one gets it.
+   */
+  claimHeldSummary(): Promise<number>;
 }
 
 export const REQUEST_ID_LENGTH = 6;
@@ -157,6 +163,14 @@ end
 redis.call('incr', KEYS[2])
 redis.call('expire', KEYS[2], 604800)
 return {0, 0}`;
+
+/** KEYS: this hour's counter, the held-back counter. ARGV: cap. Returns the held count taken (0: none, or no room). */
+const CLAIM_HELD = `local held = tonumber(redis.call('get', KEYS[2]) or '0')
+if held == 0 then return 0 end
+if tonumber(redis.call('get', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return 0 end
+if redis.call('incr', KEYS[1]) == 1 then redis.call('expire', KEYS[1], 7200) end
+redis.call('del', KEYS[2])
+return held`;
 
 export interface RedisRequestQueueOptions {
   redis: RedisClient;
@@ -337,6 +351,12 @@ export class RedisRequestQueue implements RequestQueue {
       String(this.staffNotifyPerHour),
     )) as [number, number];
     return { notify: Number(notify) === 1, heldBack: Number(heldBack) };
+  }
+
+  async claimHeldSummary(): Promise<number> {
+    const hour = String(Math.floor(this.now() / 3_600_000));
+    const held = await this.redis.eval(CLAIM_HELD, 2, this.keys.tagged('notify', 'staff', 'w', hour), this.keys.tagged('notify', 'staff', 'held'), String(this.staffNotifyPerHour));
+    return Number(held);
   }
 }
 

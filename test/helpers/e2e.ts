@@ -40,7 +40,7 @@ export interface Practice {
   mailSettled(timeoutMs?: number): Promise<void>;
 }
 
-export async function startPractice(name: string, env: Record<string, string> = {}, hostOptions: { mailWorker?: boolean } = {}): Promise<Practice> {
+export async function startPractice(name: string, env: Record<string, string> = {}, hostOptions: { mailWorker?: boolean; heldSummaryIntervalMs?: number } = {}): Promise<Practice> {
   let smtp = await startTestSmtp();
   const host = await startHost(
     name,

@@ -101,11 +101,13 @@ describe('services on a Redis Cluster', () => {
     expect(report.texts).toHaveLength(2);
   });
 
-  it('request queue: the request and the index in one MULTI, listed in one pipeline, one staff notice claim', async () => {
+  it('request queue: the request and the index in one MULTI, listed in one pipeline, one staff notice claim, one held-summary claim', async () => {
     const requests = p.host.app.services.requests;
     const { requestId } = await requests.create({ kind: 'reactivation', firstName: 'Ann', lastName: 'Lee', dateOfBirth: '1980-01-02', contact: { email: 'ann@example.org' } });
     expect((await requests.list({ status: 'open' })).map((r) => r.requestId)).toContain(requestId);
     expect((await requests.claimStaffNotice()).notify).toBe(true);
+    // The held-back summary's claim reads and writes the same two keys (one slot): nothing held, nothing taken.
+    expect(await requests.claimHeldSummary()).toBe(0);
   });
 
   it('conversation state: eTag compare-and-set — of two writers holding one eTag, one wins', async () => {

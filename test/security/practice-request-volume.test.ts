@@ -2,17 +2,20 @@
  * Issue 8, abuse by volume, through the real host (chat over HTTP → real Redis → real SMTP): the same person's
  * same request gets its reference back with no second staff email; a channel user can file only
  * PRACTICE_REQUESTS_PER_USER_PER_DAY new requests however many conversations it opens; staff emails are
- * capped per hour (STAFF_NOTIFY_PER_HOUR) — requests beyond it are filed, audited as held, not emailed.
+ * capped per hour (STAFF_NOTIFY_PER_HOUR) — requests beyond it are filed, audited as held, not emailed, and
+ * summarised in one email once a later hour has room, without waiting for another request to carry it.
  */
 import { Conversation, textOf, type TestHost } from '../helpers/host';
 import { NOTIFY, startPractice, type Practice } from '../helpers/e2e';
-import { expectNoMailAfter } from '../helpers/wait';
+import { deleteKeysMatching } from '../helpers/redis';
+import { expectNoMailAfter, waitFor } from '../helpers/wait';
 
 let p: Practice;
 let host: TestHost;
 
 beforeAll(async () => {
-  p = await startPractice('sec-volume', { STAFF_NOTIFY_PER_HOUR: '3', PRACTICE_REQUESTS_PER_USER_PER_DAY: '2' });
+  // The held-back summary is looked for every 200 ms instead of every minute.
+  p = await startPractice('sec-volume', { STAFF_NOTIFY_PER_HOUR: '3', PRACTICE_REQUESTS_PER_USER_PER_DAY: '2' }, { heldSummaryIntervalMs: 200 });
   host = p.host;
 }, 60000);
 
@@ -75,4 +78,23 @@ it('beyond STAFF_NOTIFY_PER_HOUR staff emails in an hour, requests are filed and
   const noticed = p.smtp.messages.slice(since).filter(p.mailTo(NOTIFY)).map((m) => referenceIn(m.subject ?? ''));
   // Each request is either announced or held, never both, never neither.
   for (const id of filed) expect(held.includes(id) !== noticed.includes(id)).toBe(true);
+}, 30000);
+
+it('the held requests are summarised in one email once a later hour has room, with no new request to carry it', async () => {
+  const held = (await host.app.services.audit.tail(500)).filter((e) => e.type === 'staff-notice-held').length;
+  expect(held).toBeGreaterThan(0); // the test above held some
+  const isSummary = (m: { subject?: string }) => /more patient portal requests were filed/.test(m.subject ?? '');
+  const summaries = () => p.smtp.messages.filter((m) => p.mailTo(NOTIFY)(m) && isSummary(m));
+  // Still the same hour: its cap is used up, so the timer (every 200 ms here) sends nothing yet.
+  await new Promise((r) => setTimeout(r, 1000));
+  await p.mailSettled();
+  expect(summaries()).toHaveLength(0);
+
+  // The clock hour turns (to the queue, a new hour is one whose counter does not exist yet).
+  await deleteKeysMatching(host.redis, `${host.prefix}:{notify:staff}:w:*`);
+  await waitFor(async () => summaries().length > 0, { timeoutMs: 10_000, what: 'the summary email' });
+  expect(summaries()[0]!.subject).toBe(`${held} more patient portal requests were filed`);
+  // Sent once: the held count was taken with it.
+  await new Promise((r) => setTimeout(r, 1000));
+  await expectNoMailAfter(p.smtp, (m) => p.mailTo(NOTIFY)(m) && isSummary(m), p.mailSettled, 1);
 }, 30000);
