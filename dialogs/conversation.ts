@@ -8,11 +8,11 @@ import { DialogSet, DialogTurnStatus, type DialogContext, type DialogState, type
 import type { Logger } from '../services/logger';
 import type { FaqService } from './faq';
 import { MAIN_DIALOG, type MainDialog, type MainOptions, type Routed, type StartFlow } from './mainDialog';
-import { contactPracticeText, emergencyAnswer, FRUSTRATION_ACK, type PracticeInfo } from './messages';
+import { contactPracticeText, EMERGENCY_KEPT_ANSWER, EMERGENCY_STOPPED_FLOW, emergencyAnswer, FRUSTRATION_ACK, type PracticeInfo } from './messages';
 import { say } from './prompts';
 import { FLOWS } from './registry';
 import type { HandoffTurns } from './handoffDialog';
-import { currentFlow, inFlow, interruption, showsFrustration, sideQuestion, typedAnswerNotEmergency } from './routing';
+import { currentFlow, inFlow, interruption, showsFrustration, sideQuestion, typedAnswerKeepsFlow } from './routing';
 
 export interface ConversationDeps {
   dialogState: StatePropertyAccessor<DialogState>;
@@ -90,19 +90,22 @@ export class Conversation {
     const dialogs = async (): Promise<DialogContext> => (made ??= await this.createContext(context));
     const flowWaiting = ((await this.deps.dialogState.get(context))?.dialogStack?.length ?? 0) > 0;
     let decision = this.deps.faq.decide(text);
-    // A one-word name or typed answer that only typo correction made an emergency ("Fant" → "faint") is the answer.
-    if (decision.type === 'emergency' && flowWaiting && typedAnswerNotEmergency(await dialogs(), this.deps.faq, text)) decision = { type: 'none', candidates: [] };
 
-    // 1. Emergency: first and alone, whatever was in progress.
+    // 1. Emergency: the emergency answer first, whatever was in progress, which stops — except a one-word reply to a
+    //    name or security question that reads as an emergency only after typo correction ("Fant" → "faint"): the
+    //    emergency answer is still given, and the flow also takes the word as its answer and goes on.
     if (decision.type === 'emergency') {
       const dc = await dialogs();
-      const interrupted = inFlow(dc);
-      await this.stopAll(dc, context);
+      const keepFlow = flowWaiting && typedAnswerKeepsFlow(dc, this.deps.faq, text);
+      const interrupted = !keepFlow && inFlow(dc);
+      if (!keepFlow) await this.stopAll(dc, context);
       await say(context, emergencyAnswer(this.deps.faq));
-      if (interrupted) await say(context, "I've stopped what we were doing. When you're safe, you can start again at any time.");
-      this.deps.logger.info({ decision: 'emergency' }, 'emergency answered');
+      if (interrupted) await say(context, EMERGENCY_STOPPED_FLOW);
+      if (keepFlow) await say(context, EMERGENCY_KEPT_ANSWER);
+      this.deps.logger.info({ decision: 'emergency', keptFlow: keepFlow }, 'emergency answered');
       await this.deps.handoffTurns?.onEmergency(context); // a person waiting or chatting is alerted
-      return;
+      if (!keepFlow) return;
+      decision = { type: 'none', candidates: [] }; // the waiting dialog reads the word as its answer
     }
 
     // 1b. A person has (or is about to have) this conversation: waiting, claimed, or a callback offer after a time-out.

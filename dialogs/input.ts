@@ -87,6 +87,17 @@ export function recogniseYesNo(text: unknown): 'yes' | 'no' | undefined {
 /** What a validated prompt expects; anything else is re-asked (up to three times). */
 export type Expect = 'email' | 'dob' | 'username' | 'login' | 'name' | 'contact' | 'token';
 
+/**
+ * What a waiting prompt accepts, kept in its options (`validations`): read by the validated prompt (prompts.ts)
+ * and by the router (routing.ts). `expect`: the kind of value (`askFor`); `typedAnswer`: free text only the
+ * flow can check, such as a security answer (`askTypedAnswer`).
+ */
+export interface PromptValidations {
+  expect?: Expect;
+  choices: Choice[];
+  typedAnswer?: boolean;
+}
+
 const EMAIL = z.email().max(254);
 const isEmail = (t: string) => EMAIL.safeParse(t).success;
 

@@ -50,6 +50,12 @@ export function emergencyAnswer(faq: { entry(id: string): { answer: string } | u
   return faq.entry('emergency')?.answer ?? 'If this is an emergency, call 911 now. For a mental health crisis, call or text 988.';
 }
 
+/** Said after the emergency answer when a one-word name or security answer only looked like an emergency word. */
+export const EMERGENCY_KEPT_ANSWER = "If you typed that as your answer to my question, I've taken it, and we can carry on.";
+
+/** What the emergency answer adds when it stopped a flow. */
+export const EMERGENCY_STOPPED_FLOW = "I've stopped what we were doing. When you're safe, you can start again at any time.";
+
 /** How to reach the practice, saying whether it is open right now. */
 export function contactPracticeText(practice: PracticeInfo, now = new Date()): string {
   const open = isPracticeOpen(practice.hours, practice.timeZone, now);

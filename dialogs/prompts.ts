@@ -10,7 +10,7 @@
 import { ActionTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import { TextPrompt, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { USERNAME_RULE } from '../services/passwords';
-import { matchChoice, readAnswer, readDateOfBirth, type BotReply, type Choice, type Expect } from './input';
+import { matchChoice, readAnswer, readDateOfBirth, type BotReply, type Choice, type Expect, type PromptValidations } from './input';
 
 export const TEXT_PROMPT = 'textPrompt';
 export const VALIDATED_PROMPT = 'validatedPrompt';
@@ -43,11 +43,11 @@ export async function ask(step: WaterfallStepContext, reply: BotReply | string):
 
 /**
  * Like `ask`, for an answer only the flow can check (a security answer): free text, whatever its words. The
- * prompt says so (`validations.typedAnswer`), so the router takes a one-word reply as the answer rather than
- * typo-correct it into something else (routing.ts, `typedAnswerNotEmergency`).
+ * prompt says so (`validations.typedAnswer`), so a one-word reply that only typo correction reads as an emergency
+ * word gets the emergency answer and still reaches the flow (routing.ts, `typedAnswerKeepsFlow`).
  */
 export async function askTypedAnswer(step: WaterfallStepContext, reply: BotReply): Promise<DialogTurnResult> {
-  return step.prompt(TEXT_PROMPT, { prompt: replyActivity(reply), validations: { typedAnswer: true, choices: reply.choices ?? [] } });
+  return step.prompt(TEXT_PROMPT, { prompt: replyActivity(reply), validations: { typedAnswer: true, choices: reply.choices ?? [] } satisfies PromptValidations });
 }
 
 /** Re-ask wording shared by every dialog that asks for the same kind of answer. */
@@ -58,10 +58,8 @@ export const RETRY = {
   fourDigitYear: 'Please type the year with all four digits, for example 01/31/1985.',
 };
 
-interface Validations {
-  expect: Expect;
-  choices: Choice[];
-}
+/** A validated prompt's options always name the kind of value. */
+type Validations = PromptValidations & { expect: Expect };
 
 /**
  * The prompt behind `askFor`: accepts an offered choice or a valid answer, and hands over (without

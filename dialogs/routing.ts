@@ -1,8 +1,8 @@
 /**
  * Routing: where each patient message goes. The one home of every routing rule, applied in this order:
  *
- *   1. Emergency wording → the emergency answer, first and alone, at any point (a flow in progress stops);
- *      except a one-word name or typed answer that is an emergency word only after typo correction.
+ *   1. Emergency wording → the emergency answer, first, at any point (a flow in progress stops); a one-word
+ *      name or security answer that is an emergency word only after typo correction also goes on to the flow.
  *   2. A flow is waiting for an answer (on the dialog stack):
  *        "cancel" / "start over" / "stop" …  → stop it, show the menu;
  *        "help" inside a flow               → explain and ask the question again;
@@ -27,7 +27,7 @@
 import type { DialogContext, DialogState } from 'botbuilder-dialogs';
 import type { Decision } from '../knowledge/matcher';
 import { isFlowName, type FlowName } from './flow';
-import { matchChoice, readAnswer, type Choice, type Expect } from './input';
+import { matchChoice, readAnswer, type PromptValidations } from './input';
 import { parseRequestId } from '../services/requests';
 import { foldTyped } from '../services/text/fold';
 import type { FaqService } from './faq';
@@ -83,11 +83,11 @@ export function currentFlow(dc: DialogContext): FlowName | undefined {
 }
 
 /** What the innermost waiting prompt accepts: its choices and, for a validated prompt, the kind of value. */
-function waitingFor(dc: DialogContext): { choices: Choice[]; expect?: Expect; typedAnswer?: boolean } {
+function waitingFor(dc: DialogContext): PromptValidations {
   let leaf: DialogContext = dc;
   while (leaf.child) leaf = leaf.child;
   const options = (leaf.activeDialog?.state as { options?: Record<string, unknown> } | undefined)?.options ?? {};
-  const validations = options.validations as { expect?: Expect; choices: Choice[]; typedAnswer?: boolean } | undefined;
+  const validations = options.validations as PromptValidations | undefined;
   if (validations) return validations;
   const actions = (options.prompt as { suggestedActions?: { actions?: Array<{ title?: string; value?: unknown }> } } | undefined)?.suggestedActions?.actions ?? [];
   return { choices: actions.map((a) => ({ label: a.title ?? String(a.value), value: String(a.value) })) };
@@ -110,11 +110,12 @@ export function sideQuestion(dc: DialogContext, faq: FaqService, text: string, d
 
 /**
  * Step 1's one exception: a one-word reply to a question that takes a name or a typed answer (a last name, a
- * security answer) is that answer when it reads as an emergency only after typo correction — "Fant" as a last
- * name, which correction reads as "faint". Emergency words as typed ("bleeding", "overdose"), any longer
- * message, and replies to other questions (an email, a date, yes/no) still get the emergency answer.
+ * security answer) that reads as an emergency only after typo correction — "Fant" as a last name, which
+ * correction reads as "faint". The emergency answer is still given, but the flow is not stopped: it takes the word
+ * as its answer and goes on (a patient named Fant can finish). Emergency words as typed ("overdose"), any longer
+ * message, and replies to other questions (an email, a date, yes/no) stop the flow as always.
  */
-export function typedAnswerNotEmergency(dc: DialogContext, faq: FaqService, text: string): boolean {
+export function typedAnswerKeepsFlow(dc: DialogContext, faq: FaqService, text: string): boolean {
   if (!inFlow(dc) || /\s/.test(text.trim())) return false;
   const waiting = waitingFor(dc);
   if (waiting.expect !== 'name' && !waiting.typedAnswer) return false;
