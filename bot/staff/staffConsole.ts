@@ -324,8 +324,7 @@ export class StaffConsole implements RouteModule {
 
   private async events(req: Request, res: Response, s: StaffSession): Promise<void> {
     res.writeHead(200, { ...HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write(': connected\n\n');
-    await this.deps.desk.queue.heartbeat(s.staffId);
+    // Listening before anything is awaited: an event published while the heartbeat below is written still arrives.
     const push = (event: HandoffEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     const beat = setInterval(() => {
       res.write(': ping\n\n');
@@ -340,6 +339,9 @@ export class StaffConsole implements RouteModule {
     this.streams.add(push);
     this.closers.add(end);
     req.on('close', end);
+    res.write(': connected\n\n');
+    // The stream is open already (200 sent): a failed heartbeat is logged, like the periodic ones, not thrown.
+    await this.deps.desk.queue.heartbeat(s.staffId).catch((err: Error) => this.deps.logger.warn({ err: { message: err.message } }, 'staff presence heartbeat failed'));
   }
 
   // ── practice requests and callbacks ────────────────────────────────────────────────────────────────

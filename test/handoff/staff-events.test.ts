@@ -75,6 +75,12 @@ singleNode('staff event stream after a Redis outage at start-up', () => {
     try {
       await redis.restart();
       await waitFor(async () => (await fetch(`${down.url}/healthz`)).status === 200, { timeoutMs: 15_000, what: '/healthz to be 200 once Redis is back' });
+      // Pub/sub keeps nothing: wait until the instance's retry has subscribed before anything is published.
+      const channel = down.app.handoff.desk.queue.eventsChannel;
+      await waitFor(async () => Number(((await down.redis.pubsub('NUMSUB', channel)) as [string, number])[1]) > 0, {
+        timeoutMs: 15_000,
+        what: 'the staff events subscription once Redis is back',
+      });
       await down.app.handoff.staff.add('dana', STAFF_PASSWORD, 'agent', 'Dana');
       const stream = await staffEvents(down, await signedIn(down, 'dana'));
       try {
