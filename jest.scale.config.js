@@ -2,8 +2,8 @@
  * `npm run test:scale`: beyond one machine (issue 11). Needs scripts/redis-cluster.sh and scripts/redis-sentinel.sh
  * running (.ci/run starts them). test/scale/env.ts points the shared helpers at the cluster, so the storage +
  * turn-lock, handoff (queue, staff console and relay), development Direct Line, request queue and end-to-end recovery
- * tests below run against it unchanged; test/scale
- * adds the cluster-specific, Sentinel-failover, two-instance and faults-under-load tests.
+ * tests below run against it unchanged; test/scale adds the cluster-specific, Sentinel-failover, two-instance and
+ * faults-under-load tests. The exit guard (globalTeardown) comes with the base configuration.
  */
 const base = require('./jest.config');
 
@@ -28,8 +28,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/'],
   setupFiles: ['<rootDir>/test/scale/env.ts'],
   globalSetup: '<rootDir>/test/scale/globalSetup.ts',
-  // Says what a test left open and exits, instead of hanging, if the run is over but the process is not.
-  globalTeardown: '<rootDir>/test/helpers/exitGuard.ts',
   testTimeout: 60000,
   // One file at a time: the faults run starts two bot processes and load of its own on a 2-core machine.
   maxWorkers: 1,

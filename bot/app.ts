@@ -202,6 +202,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   });
 
   let heldSummaryTimer: NodeJS.Timeout | undefined;
+  let heldSummaryTick: Promise<void> | undefined;
   return {
     server,
     redis,
@@ -214,10 +215,15 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       // Requests held back over STAFF_NOTIFY_PER_HOUR are summarised to the practice once an hour has room, even
       // if no later request comes to carry the summary. Every instance looks; one (atomically) sends it.
       heldSummaryTimer ??= setInterval(() => {
-        services.recovery.sendHeldSummary().catch((err: Error) => {
-          // Redis down is reported by the connection already (and /healthz); the next minute tries again.
-          if (!isRedisUnavailable(err)) logger.warn({ err: { message: err.message } }, 'held request summary failed');
-        });
+        if (heldSummaryTick) return; // one at a time
+        heldSummaryTick = services.recovery
+          .sendHeldSummary()
+          .then(() => undefined)
+          .catch((err: Error) => {
+            // Redis down is reported by the connection already (and /healthz); the next minute tries again.
+            if (!isRedisUnavailable(err)) logger.warn({ err: { message: err.message } }, 'held request summary failed');
+          })
+          .finally(() => (heldSummaryTick = undefined));
       }, options.heldSummaryIntervalMs ?? 60_000);
       heldSummaryTimer.unref();
       // Serve even while Redis is unreachable (healthz then says 503): each waits at most 3 s (together), then
@@ -245,6 +251,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       delivery.stop();
       clearInterval(heldSummaryTimer);
+      // A summary being queued finishes before the mailer closes (bounded: with Redis gone it could wait long).
+      if (heldSummaryTick) await within(heldSummaryTick, 2000, undefined);
       await staffConsole.close(); // ends open event streams, so the server can close
       server.server.closeIdleConnections();
       await closed;

@@ -12,7 +12,7 @@
  * kind again while the first request is open, within 24 hours, gets the existing reference back
  * (`duplicate: true`) rather than a new request; and `claimStaffNotice` caps the practice's notification
  * emails per clock hour (STAFF_NOTIFY_PER_HOUR), counting the ones it held back for one summary, which
- * `claimHeldSummary` hands out once a later hour has room (the next notice carries it, or the app's timer sends it).
+ * `claimHeldSummary` hands out once a later hour has room for it (services/recovery/practiceRequest.ts sends it).
  *
  * Keys: `pb:requests` sorted set (score = creation time, member = reference), `pb:request:<ref>` hash,
  * `pb:{preq:<hmac of kind, names, date of birth>}` → reference (24 h), `pb:{notify:staff}:w:<hour>` and
@@ -58,12 +58,18 @@ export type ResolveResult =
   | { ok: true; request: PracticeRequest }
   | { ok: false; reason: 'not-found' | 'already-resolved' };
 
-/** Whether the practice should be emailed about a new request, and how many held-back ones to summarise. */
+/** Whether the practice should be emailed about a new request now (otherwise it is held for the summary). */
 export interface StaffNotice {
   /** True while this clock hour's cap (STAFF_NOTIFY_PER_HOUR) is not used up. */
   notify: boolean;
-  /** Notices held back in earlier hours, to announce in one summary now (0 = none; only when `notify`). */
-  heldBack: number;
+}
+
+/** Notices held back over the cap, taken for one summary email (`claimHeldSummary`). */
+export interface HeldSummary {
+  /** How many (0: none held, or this hour has no room for the summary). */
+  count: number;
+  /** The clock hour it was taken in (hours since the epoch): the summary's idempotency key. */
+  hour: string;
 }
 
 export interface RequestQueue {
@@ -79,13 +85,15 @@ export interface RequestQueue {
   list(opts?: { status?: RequestStatus }): Promise<PracticeRequest[]>;
   /** Atomic: of two staff resolving at once, one gets `ok: true`. */
   resolve(requestId: string, opts: { patientId: string; resolvedBy?: string }): Promise<ResolveResult>;
-  /** Counts one notification email against this hour's cap (see `StaffNotice`). */
+  /** Counts one notification email against this hour's cap; over it, the notice is held for the summary. */
   claimStaffNotice(): Promise<StaffNotice>;
   /**
-   * Takes the held-back count for a summary email now, when this hour's cap has room for one (the summary
-   * counts against it): the count (0 = nothing held, or no room). Atomic: of many instances asking, one gets it.
+   * Takes the held-back count for one summary email, when this hour's cap has room for it (the summary counts as
+   * one email against the cap). Atomic: of many instances asking, one gets it.
    */
-  claimHeldSummary(): Promise<number>;
+  claimHeldSummary(): Promise<HeldSummary>;
+  /** Gives a taken count back (its summary could not be queued), for the next claim. */
+  releaseHeldSummary(count: number): Promise<void>;
 }
 
 export const REQUEST_ID_LENGTH = 6;
@@ -149,20 +157,13 @@ if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'resolvedBy', ARGV[3]) end
 redis.call('expire', KEYS[1], ARGV[4])
 return 'ok'`;
 
-/**
- * KEYS: this hour's counter, the held-back counter. ARGV: cap. Returns {notify, heldBack}: within the cap,
- * the held-back count is taken (to summarise now); over it, this notice is counted as held back.
- */
+/** KEYS: this hour's counter, the held-back counter. ARGV: cap. Returns 1 (within the cap) or 0 (counted as held). */
 const CLAIM_NOTICE = `local n = redis.call('incr', KEYS[1])
 if n == 1 then redis.call('expire', KEYS[1], 7200) end
-if n <= tonumber(ARGV[1]) then
-  local held = tonumber(redis.call('get', KEYS[2]) or '0')
-  if held > 0 then redis.call('del', KEYS[2]) end
-  return {1, held}
-end
+if n <= tonumber(ARGV[1]) then return 1 end
 redis.call('incr', KEYS[2])
 redis.call('expire', KEYS[2], 604800)
-return {0, 0}`;
+return 0`;
 
 /** KEYS: this hour's counter, the held-back counter. ARGV: cap. Returns the held count taken (0: none, or no room). */
 const CLAIM_HELD = `local held = tonumber(redis.call('get', KEYS[2]) or '0')
@@ -341,22 +342,27 @@ export class RedisRequestQueue implements RequestQueue {
     return { ok: true, request };
   }
 
-  async claimStaffNotice(): Promise<StaffNotice> {
+  /** This clock hour's notice counter and the held-back counter (one hash tag: used together in one script). */
+  private noticeKeys(): { hour: string; keys: [string, string] } {
     const hour = String(Math.floor(this.now() / 3_600_000));
-    const [notify, heldBack] = (await this.redis.eval(
-      CLAIM_NOTICE,
-      2,
-      this.keys.tagged('notify', 'staff', 'w', hour),
-      this.keys.tagged('notify', 'staff', 'held'),
-      String(this.staffNotifyPerHour),
-    )) as [number, number];
-    return { notify: Number(notify) === 1, heldBack: Number(heldBack) };
+    return { hour, keys: [this.keys.tagged('notify', 'staff', 'w', hour), this.keys.tagged('notify', 'staff', 'held')] };
   }
 
-  async claimHeldSummary(): Promise<number> {
-    const hour = String(Math.floor(this.now() / 3_600_000));
-    const held = await this.redis.eval(CLAIM_HELD, 2, this.keys.tagged('notify', 'staff', 'w', hour), this.keys.tagged('notify', 'staff', 'held'), String(this.staffNotifyPerHour));
-    return Number(held);
+  async claimStaffNotice(): Promise<StaffNotice> {
+    const notify = await this.redis.eval(CLAIM_NOTICE, 2, ...this.noticeKeys().keys, String(this.staffNotifyPerHour));
+    return { notify: Number(notify) === 1 };
+  }
+
+  async claimHeldSummary(): Promise<HeldSummary> {
+    const { hour, keys } = this.noticeKeys();
+    const held = await this.redis.eval(CLAIM_HELD, 2, ...keys, String(this.staffNotifyPerHour));
+    return { count: Number(held), hour };
+  }
+
+  async releaseHeldSummary(count: number): Promise<void> {
+    if (count <= 0) return;
+    const [, held] = this.noticeKeys().keys;
+    await this.redis.multi().incrby(held, count).expire(held, 604800).exec();
   }
 }
 

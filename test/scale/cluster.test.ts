@@ -107,7 +107,7 @@ describe('services on a Redis Cluster', () => {
     expect((await requests.list({ status: 'open' })).map((r) => r.requestId)).toContain(requestId);
     expect((await requests.claimStaffNotice()).notify).toBe(true);
     // The held-back summary's claim reads and writes the same two keys (one slot): nothing held, nothing taken.
-    expect(await requests.claimHeldSummary()).toBe(0);
+    expect((await requests.claimHeldSummary()).count).toBe(0);
   });
 
   it('conversation state: eTag compare-and-set — of two writers holding one eTag, one wins', async () => {
