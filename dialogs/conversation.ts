@@ -96,7 +96,7 @@ export class Conversation {
     //    emergency answer is still given, and the flow also takes the word as its answer and goes on.
     if (decision.type === 'emergency') {
       const dc = await dialogs();
-      const keepFlow = flowWaiting && typedAnswerKeepsFlow(dc, this.deps.faq, text);
+      const keepFlow = typedAnswerKeepsFlow(dc, this.deps.faq, text);
       const interrupted = !keepFlow && inFlow(dc);
       if (!keepFlow) await this.stopAll(dc, context);
       await say(context, emergencyAnswer(this.deps.faq));

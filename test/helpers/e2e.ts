@@ -8,6 +8,7 @@ import path from 'node:path';
 import { buttonsOf, Conversation, startHost, textOf, type TestHost } from './host';
 import { startTestSmtp, type ParsedMail, type TestSmtp } from './smtp';
 import { runAdmin, type AdminServices } from '../../services/admin/cli';
+import type { AppOptions } from '../../bot/app';
 
 export const PUBLIC_BASE = 'https://help.lakeside.test';
 export const NOTIFY = 'frontdesk@lakeside.test';
@@ -40,7 +41,7 @@ export interface Practice {
   mailSettled(timeoutMs?: number): Promise<void>;
 }
 
-export async function startPractice(name: string, env: Record<string, string> = {}, hostOptions: { mailWorker?: boolean; heldSummaryIntervalMs?: number } = {}): Promise<Practice> {
+export async function startPractice(name: string, env: Record<string, string> = {}, hostOptions: Pick<AppOptions, 'mailWorker' | 'heldSummaryIntervalMs'> = {}): Promise<Practice> {
   let smtp = await startTestSmtp();
   const host = await startHost(
     name,

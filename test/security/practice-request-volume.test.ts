@@ -7,6 +7,8 @@
  */
 import { Conversation, textOf, type TestHost } from '../helpers/host';
 import { NOTIFY, startPractice, type Practice } from '../helpers/e2e';
+import type { ParsedMail } from '../helpers/smtp';
+import { Keys } from '../../services/redis';
 import { deleteKeysMatching } from '../helpers/redis';
 import { expectNoMailAfter, waitFor } from '../helpers/wait';
 
@@ -82,13 +84,14 @@ it('beyond STAFF_NOTIFY_PER_HOUR staff emails in an hour, requests are filed and
 
 it('held notices are summarised in one email by the timer once a later hour has room, with no new request to carry it', async () => {
   const { requests, recovery } = host.app.services;
-  const heldKey = `${host.prefix}:{notify:staff}:held`;
+  const heldKey = new Keys(host.prefix).tagged('notify', 'staff', 'held');
   // Use up this hour's notices and hold two more (what two requests over the cap would do).
   for (let i = 0; i < 10 && (await requests.claimStaffNotice()).notify; i += 1);
   await requests.claimStaffNotice();
   const held = Number(await host.redis.get(heldKey));
   expect(held).toBeGreaterThanOrEqual(2);
-  const summaries = () => p.smtp.messages.filter((m) => p.mailTo(NOTIFY)(m) && /more patient portal requests were filed/.test(m.subject ?? ''));
+  const isSummary = (m: ParsedMail) => p.mailTo(NOTIFY)(m) && /more patient portal requests were filed/.test(m.subject ?? '');
+  const summaries = () => p.smtp.messages.filter(isSummary);
   const before = summaries().length;
   // This hour has no room for the summary: nothing is taken.
   expect(await recovery.sendHeldSummary()).toBe(0);
@@ -96,11 +99,11 @@ it('held notices are summarised in one email by the timer once a later hour has 
 
   // The clock hour turns (to the queue, a new hour is one whose counter does not exist yet); the timer (every
   // 200 ms here) sends the summary without any new request.
-  await deleteKeysMatching(host.redis, `${host.prefix}:{notify:staff}:w:*`);
+  await deleteKeysMatching(host.redis, new Keys(host.prefix).tagged('notify', 'staff', 'w', '*'));
   await waitFor(async () => summaries().length > before, { timeoutMs: 10_000, what: 'the summary email' });
   expect(summaries().at(-1)!.subject).toBe(`${held} more patient portal requests were filed`);
   // Taken once: nothing is left to summarise, and no second summary is sent.
   expect(await host.redis.get(heldKey)).toBeNull();
   expect(await recovery.sendHeldSummary()).toBe(0);
-  await expectNoMailAfter(p.smtp, (m) => p.mailTo(NOTIFY)(m) && /more patient portal requests were filed/.test(m.subject ?? ''), p.mailSettled, before + 1);
+  await expectNoMailAfter(p.smtp, isSummary, p.mailSettled, before + 1);
 }, 30000);
